@@ -1,0 +1,126 @@
+"""Plumbing shared by the fake chat APIs: a real aiohttp server on a free loopback port.
+
+The fakes are real HTTP servers (not mocks) so the real slack_sdk / python-telegram-bot clients
+exercise their own serialisation, error mapping and retry code against them.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API request the code under test made; tests assert on these instead of mocking."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An injected failure, consumed by the next call to its method."""
+
+    status: int
+    error: str | None = None
+    retry_after: int | None = None
+
+
+class FakeServer:
+    """Start/stop, call log and failure injection common to both fakes."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.port: int = 0
+        self._failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def _build_app(self) -> web.Application:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        """Bind port 0 ourselves so the OS picks a free port and we can read it back reliably."""
+        self._runner = web.AppRunner(self._build_app(), access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock, shutdown_timeout=1.0).start()
+
+    async def close(self) -> None:
+        """Stop serving; idempotent so a failing test's teardown never masks the real error."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def root_url(self) -> str:
+        """http://127.0.0.1:PORT without a trailing slash."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- call log ------------------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        """The calls of one API method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    def reset_calls(self) -> None:
+        """Forget recorded calls (state such as messages is kept) to assert on one step only."""
+        self.calls.clear()
+
+    # -- failure injection ---------------------------------------------------------------------
+    def _queue_failure(self, method: str, failure: Failure, times: int) -> None:
+        for _ in range(times):
+            self._failures[method].append(failure)
+
+    def _take_failure(self, method: str) -> Failure | None:
+        queue = self._failures.get(method)
+        return queue.popleft() if queue else None
+
+
+async def read_params(request: web.Request, json_fields: frozenset[str]) -> dict[str, Any]:
+    """Merge query string, form (urlencoded or multipart) and JSON bodies into one dict.
+
+    Real clients mix these: slack_sdk sends JSON for some methods, form or query for others;
+    PTB sends form fields whose structured values (reply_markup, commands) are JSON strings.
+    Structured fields are decoded here so the fakes see the same objects whatever the encoding.
+    """
+    params: dict[str, Any] = dict(request.query)
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            raw = await request.text()
+            if raw.strip():
+                body = json.loads(raw)
+                if isinstance(body, dict):
+                    params.update(body)
+        else:
+            form: MultiDictProxy[Any] = await request.post()
+            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+    for key in json_fields & params.keys():
+        value = params[key]
+        if isinstance(value, str) and value[:1] in "[{":
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                pass  # left as a string: the method handler reports it the way the real API does
+    return params
