@@ -1,0 +1,3 @@
+"""Imports every module that defines tables, so Alembic and test set-up see the whole schema."""
+
+from domain import models  # noqa: F401

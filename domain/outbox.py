@@ -1,0 +1,253 @@
+"""The notification outbox: pushes written in the caller's transaction, claimed by senders.
+
+A row names what to say (`kind` + `payload`, rendered in the recipient's language at send time) and to
+whom (a person, or a fixed platform chat such as a CAM channel). `ref_key` names the message's identity:
+when a message with the same `ref_key` was already shown in that chat, the sender edits it instead of
+sending a new one, which is how "claimed" and "approved" reach every chat where an offer was shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.models import MessageRef, OutboxMessage
+
+MAX_ATTEMPTS = 8
+LEASE = dt.timedelta(minutes=2)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """5 s, 10 s, 20 s … capped at one hour: a flapping platform is not hammered."""
+    return dt.timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    person_id: int | None = None,
+    platform: str | None = None,
+    chat_id: str | None = None,
+    ref_key: str | None = None,
+    edit_only: bool = False,
+    urgent: bool = False,
+    business_days_only: bool = False,
+    not_before: dt.datetime | None = None,
+) -> bool:
+    """Queue one push unless a push with this idempotency key exists; True when it was queued."""
+    if person_id is None and (platform is None or chat_id is None):
+        raise ValueError("a push needs a person or a platform chat")
+    insert = _insert(session)
+    values = {
+        "idempotency_key": key,
+        "kind": kind,
+        "payload": payload or {},
+        "person_id": person_id,
+        "platform": platform,
+        "chat_id": chat_id,
+        "ref_key": ref_key,
+        "edit_only": edit_only,
+        "urgent": urgent,
+        "respect_business_days": business_days_only,
+        "status": "pending",
+        "attempts": 0,
+        "not_before": not_before or dt.datetime.now(dt.UTC),
+        "created_at": dt.datetime.now(dt.UTC),
+    }
+    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _target(row: OutboxMessage) -> tuple[Any, ...]:
+    return (row.person_id,) if row.person_id is not None else (row.platform, row.chat_id)
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    worker: str,
+    now: dt.datetime,
+    limit: int = 200,
+    platforms: Sequence[str] | None = None,
+    person_id: int | None = None,
+) -> list[OutboxMessage]:
+    """Lease due rows to this worker, keeping each recipient's rows in order across workers.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several senders take disjoint rows; on SQLite the
+    transaction is the single writer. A row is only taken when no earlier undelivered row of the same
+    recipient is left behind, so one chat never sees its messages out of order.
+    """
+    due = and_(
+        OutboxMessage.status == "pending",
+        OutboxMessage.not_before <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
+    query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(limit)
+    if person_id is not None:
+        query = query.where(OutboxMessage.person_id == person_id)
+    if platforms is not None:
+        query = query.where(or_(OutboxMessage.platform.in_(platforms), OutboxMessage.platform.is_(None)))
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await session.scalars(query)).all())
+    if not rows:
+        return []
+    people = {r.person_id for r in rows if r.person_id is not None}
+    first_pending: dict[Any, int] = {}
+    if people:
+        earliest = await session.execute(
+            select(OutboxMessage.person_id, func.min(OutboxMessage.id))
+            .where(OutboxMessage.status == "pending", OutboxMessage.person_id.in_(people))
+            .group_by(OutboxMessage.person_id)
+        )
+        first_pending = {(pid,): first for pid, first in earliest.all()}
+    taken: list[OutboxMessage] = []
+    blocked: set[tuple[Any, ...]] = set()
+    ids = {r.id for r in rows}
+    for row in rows:
+        target = _target(row)
+        if target in blocked:
+            continue
+        first = first_pending.get(target)
+        if first is not None and first not in ids:
+            blocked.add(target)
+            continue
+        taken.append(row)
+    if taken:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([r.id for r in taken]))
+            .values(claimed_by=worker, claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+    return taken
+
+
+async def mark_sent(session: AsyncSession, row_id: int, now: dt.datetime) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="sent", sent_at=now, claimed_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_skipped(session: AsyncSession, row_id: int, now: dt.datetime, reason: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="skipped", sent_at=now, claimed_until=None, last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def postpone(session: AsyncSession, row_id: int, until: dt.datetime, *, error: str | None = None, count: bool) -> str:
+    """Try again later; a row that keeps failing is parked as `failed` for an operator to see."""
+    row = await session.get(OutboxMessage, row_id)
+    assert row is not None
+    attempts = row.attempts + (1 if count else 0)
+    status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(attempts=attempts, not_before=until, claimed_until=None, last_error=error, status=status)
+        .execution_options(synchronize_session=False)
+    )
+    return status
+
+
+async def fail(session: AsyncSession, row_id: int, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="failed", claimed_until=None, last_error=error)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def retry(session: AsyncSession, row_id: int, now: dt.datetime) -> bool:
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == "failed")
+        .values(status="pending", attempts=0, not_before=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    kind: str
+    status: str
+    attempts: int
+    recipient: str
+    created_at: dt.datetime
+    not_before: dt.datetime
+    last_error: str | None
+
+
+async def list_entries(session: AsyncSession, *, failed_only: bool, limit: int = 200) -> list[OutboxEntry]:
+    from domain.models import Person
+
+    query = (
+        select(OutboxMessage, Person.email)
+        .outerjoin(Person, Person.id == OutboxMessage.person_id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    query = query.where(OutboxMessage.status == "failed") if failed_only else query.where(
+        OutboxMessage.status.in_(("pending", "failed"))
+    )
+    out = []
+    for row, email in (await session.execute(query)).all():
+        recipient = email or f"{row.platform}:{row.chat_id}"
+        out.append(
+            OutboxEntry(row.id, row.kind, row.status, row.attempts, recipient, row.created_at, row.not_before, row.last_error)
+        )
+    return out
+
+
+async def depth(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).where(OutboxMessage.status == "pending")) or 0)
+
+
+async def find_ref(session: AsyncSession, ref_key: str, platform: str, chat_id: str) -> MessageRef | None:
+    query = select(MessageRef).where(
+        MessageRef.ref_key == ref_key, MessageRef.platform == platform, MessageRef.chat_id == chat_id
+    )
+    return (await session.scalars(query)).first()
+
+
+async def store_ref(
+    session: AsyncSession, *, ref_key: str, platform: str, chat_id: str, message_id: str, person_id: int | None
+) -> None:
+    insert = _insert(session)
+    stmt = insert(MessageRef).values(
+        ref_key=ref_key,
+        platform=platform,
+        chat_id=chat_id,
+        message_id=message_id,
+        person_id=person_id,
+        created_at=dt.datetime.now(dt.UTC),
+        updated_at=dt.datetime.now(dt.UTC),
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["ref_key", "platform", "chat_id"], set_={"message_id": message_id}
+    )
+    await session.execute(stmt)

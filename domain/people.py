@@ -1,0 +1,164 @@
+"""People, their roles and how the bot reaches them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from domain.errors import InvalidInput, NotFound
+from domain.i18n import N_, normalize_language
+from domain.models import ChatIdentity, Partner, Person
+
+PARTNER_ROLES = frozenset({"partner_rep", "partner_admin"})
+STAFF_ROLES = frozenset({"cam", "support_agent", "support_manager", "admin"})
+ROLES = PARTNER_ROLES | STAFF_ROLES
+PLATFORMS = ("slack", "telegram", "console")
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """What handlers may know of a person: plain data, safe to use after the session closed."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    partner_id: int | None
+    partner_name: str | None
+    partner_external_id: str | None
+    language: str | None
+    timezone: str | None
+    quiet_hours: str | None
+    urgent_in_quiet_hours: bool
+    preferred_platform: str | None
+    platforms: tuple[str, ...]
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role in PARTNER_ROLES
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+def view_of(person: Person) -> PersonView:
+    partner = person.partner
+    return PersonView(
+        id=person.id,
+        email=person.email,
+        name=person.name,
+        role=person.role,
+        partner_id=person.partner_id,
+        partner_name=partner.name if partner else None,
+        partner_external_id=partner.external_id if partner else None,
+        language=person.language or (partner.language if partner else None),
+        timezone=person.timezone or (partner.timezone if partner else None),
+        quiet_hours=person.quiet_hours,
+        urgent_in_quiet_hours=person.urgent_in_quiet_hours,
+        preferred_platform=person.preferred_platform,
+        platforms=tuple(sorted({i.platform for i in person.identities})),
+    )
+
+
+def _person_query():  # type: ignore[no-untyped-def]
+    return select(Person).options(selectinload(Person.partner), selectinload(Person.identities))
+
+
+async def by_email(session: AsyncSession, email: str) -> Person | None:
+    return (await session.scalars(_person_query().where(Person.email == email.strip().lower()))).first()
+
+
+async def by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return (await session.scalars(_person_query().where(Person.id == person_id))).first()
+
+
+async def require_by_email(session: AsyncSession, email: str) -> Person:
+    person = await by_email(session, email)
+    if person is None:
+        raise NotFound(N_("Nobody with the email %(email)s is in the program."), email=email)
+    return person
+
+
+async def by_identity(session: AsyncSession, platform: str, user_id: str) -> Person | None:
+    query = _person_query().join(ChatIdentity).where(
+        ChatIdentity.platform == platform, ChatIdentity.user_id == user_id
+    )
+    return (await session.scalars(query)).first()
+
+
+async def identity(session: AsyncSession, platform: str, user_id: str) -> ChatIdentity | None:
+    query = select(ChatIdentity).where(ChatIdentity.platform == platform, ChatIdentity.user_id == user_id)
+    return (await session.scalars(query)).first()
+
+
+async def attach_identity(
+    session: AsyncSession,
+    person: Person,
+    *,
+    platform: str,
+    user_id: str,
+    chat_id: str,
+    username: str | None,
+    now: dt.datetime,
+) -> ChatIdentity:
+    """Link a platform account to a person; one account belongs to one person only."""
+    existing = await identity(session, platform, user_id)
+    if existing is not None and existing.person_id != person.id:
+        raise InvalidInput(N_("This chat account is already linked to someone else. Ask your admin to unlink it."))
+    if existing is None:
+        existing = ChatIdentity(platform=platform, user_id=user_id, chat_id=chat_id, username=username, linked_at=now)
+        session.add(existing)
+        person.identities.append(existing)
+    else:
+        existing.chat_id, existing.username = chat_id, username
+    if person.linked_at is None:
+        person.linked_at = now
+    return existing
+
+
+async def cam_for_partner(session: AsyncSession, partner: Partner | None) -> Person | None:
+    if partner is None or not partner.cam_email:
+        return None
+    return await by_email(session, partner.cam_email)
+
+
+def update_preferences(
+    person: Person,
+    *,
+    language: str | None = None,
+    timezone: str | None = None,
+    quiet_hours: str | None = None,
+    urgent_in_quiet_hours: bool | None = None,
+    preferred_platform: str | None = None,
+) -> None:
+    """Apply validated preference changes; each argument left None is unchanged."""
+    from domain.calendar import is_valid_timezone, parse_quiet_hours
+
+    if language is not None:
+        lang = normalize_language(language)
+        if lang is None:
+            raise InvalidInput(N_("Unknown language %(code)s. Choose en, de, ja or pt_BR."), code=language)
+        person.language = lang
+    if timezone is not None:
+        if not is_valid_timezone(timezone):
+            raise InvalidInput(N_("Unknown timezone %(tz)s. Use a name like Europe/Berlin."), tz=timezone)
+        person.timezone = timezone
+    if quiet_hours is not None:
+        try:
+            parse_quiet_hours(quiet_hours)
+        except ValueError:
+            raise InvalidInput(
+                N_("Quiet hours look like 20:00-08:00, or off. %(value)s is not that."), value=quiet_hours
+            ) from None
+        person.quiet_hours = quiet_hours.strip().lower()
+    if urgent_in_quiet_hours is not None:
+        person.urgent_in_quiet_hours = urgent_in_quiet_hours
+    if preferred_platform is not None:
+        if preferred_platform not in PLATFORMS:
+            raise InvalidInput(N_("Unknown platform %(platform)s."), platform=preferred_platform)
+        person.preferred_platform = preferred_platform

@@ -1,0 +1,274 @@
+"""The dispatcher: the one place that decides who may do what, and turns failures into replies.
+
+Every surface hands it a neutral `Request`; it resolves the person, sets their language, enforces the
+rules shared by all capabilities (unlinked people get linking instructions, roles, nothing private in a
+group, forms field by field, friendly errors with a reference) and calls the capability's handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from rapidfuzz import process
+
+from domain import linking
+from domain.errors import UserFacingError
+from domain.i18n import _, set_language
+from domain.people import PersonView, by_identity, view_of
+from handlers import forms
+from handlers.deps import Deps
+from handlers.model import (
+    Button,
+    CloseForm,
+    FormErrors,
+    Message,
+    Notice,
+    OpenForm,
+    Reply,
+    ReplyItem,
+    Request,
+)
+from handlers.router import FormRoute, Renderer, Route, Router
+
+logger = logging.getLogger(__name__)
+
+CANCEL_WORDS = frozenset({"cancel", "/cancel", "stop", "abbrechen", "cancelar", "キャンセル"})
+
+
+def error_reply(exc: UserFacingError) -> str:
+    return _(exc.message) % exc.params if exc.params else _(exc.message)
+
+
+def unexpected_reply(where: str) -> str:
+    """Log the traceback under a short reference the person can quote to support."""
+    ref = secrets.token_hex(3)
+    logger.exception("unexpected error in %s (ref %s)", where, ref)
+    return _("Something went wrong (ref %(ref)s). Please try again; if it keeps happening, quote this reference.") % {
+        "ref": ref
+    }
+
+
+class Dispatcher:
+    def __init__(self, routers: Iterable[Router], deps: Deps) -> None:
+        self.deps = deps
+        self.commands: dict[str, Route] = {}
+        self.actions: dict[str, Route] = {}
+        self.forms: dict[str, FormRoute] = {}
+        self.renderers: dict[str, Renderer] = {}
+        self.text_route: Route | None = None
+        for router in routers:
+            for table, items in (
+                (self.commands, router.commands),
+                (self.actions, router.actions),
+                (self.forms, router.forms),
+                (self.renderers, router.renderers),
+            ):
+                clash = set(table) & set(items)
+                if clash:
+                    raise ValueError(f"router {router.name} registers {sorted(clash)} twice")
+                table.update(items)  # type: ignore[attr-defined]
+            if router.text_handler is not None:
+                self.text_route = Route("text", router.text_handler)
+
+    def visible_commands(self, person: PersonView | None) -> list[Route]:
+        """The commands this person may use, for `help` and for suggestions."""
+        return [r for r in self.commands.values() if r.help and r.allows(person)]
+
+    async def handle(self, req: Request) -> list[ReplyItem]:
+        set_language(req.platform_language or self.deps.default_language)
+        try:
+            req.person = await self._resolve_person(req)
+            if req.person is not None:
+                set_language(req.person.language or self.deps.default_language)
+            return await self._route(req)
+        except UserFacingError as exc:
+            return self._refusal(req, error_reply(exc))
+        except Exception:
+            return self._refusal(req, unexpected_reply(f"{req.kind} {req.name}"))
+
+    def _refusal(self, req: Request, text: str) -> list[ReplyItem]:
+        if req.kind == "action":
+            return [Notice(text, alert=True)]
+        if req.kind == "form" and req.supports_modals:
+            return [CloseForm(), Reply(Message(text=text))]
+        return [Reply(Message(text=text))]
+
+    async def _resolve_person(self, req: Request) -> PersonView | None:
+        async with self.deps.uow() as uow:
+            person = await by_identity(uow.session, req.platform, req.user_id)
+            if person is None and req.email and req.chat.is_private:
+                person = await linking.auto_link_by_email(
+                    uow.session, req.email, platform=req.platform, user_id=req.user_id,
+                    chat_id=req.chat.chat_id, username=req.username, now=self.deps.now(),
+                )
+                if person is not None:
+                    await uow.commit()
+                    logger.info("auto-linked %s user %s by email", req.platform, req.user_id)
+            return view_of(person) if person is not None else None
+
+    async def _route(self, req: Request) -> list[ReplyItem]:
+        if req.kind == "command":
+            items = await self._command(req)
+        elif req.kind == "action":
+            items = await self._action(req)
+        elif req.kind == "form":
+            items = await self._form_submission(req)
+        else:
+            items = await self._text(req)
+        out: list[ReplyItem] = []
+        for item in items:
+            if isinstance(item, OpenForm) and not req.supports_modals:
+                out.extend(await self.open_form(req, item.spec.name, item.values, item.context))
+            else:
+                out.append(item)
+        return out
+
+    async def _command(self, req: Request) -> list[ReplyItem]:
+        name = req.name.lower().lstrip("/")
+        route = self.commands.get(name)
+        prefix: list[ReplyItem] = []
+        if req.person is not None and name != "help" and req.chat.is_private:
+            if await self._drop_form(req) and name != "cancel":
+                prefix.append(Reply(Message(text=_("Your unfinished form was cancelled."))))
+        if route is None:
+            return prefix + [Reply(self._unknown_command(name, req.person))]
+        if req.person is None and route.linked:
+            return [Reply(self.linking_instructions())]
+        if not route.allows(req.person):
+            return [Reply(Message(text=_("The %(command)s command is not available for your role.") % {"command": "/" + name}))]
+        if route.private and not req.chat.is_private:
+            return [Reply(self.go_private(req))]
+        return prefix + await route.handler(req, self.deps)
+
+    def _unknown_command(self, name: str, person: PersonView | None) -> Message:
+        names = [r.name for r in self.visible_commands(person)]
+        match = process.extractOne(name, names, score_cutoff=60) if names and name else None
+        if match:
+            text = _("Unknown command /%(name)s. Did you mean /%(suggestion)s?") % {"name": name, "suggestion": match[0]}
+        else:
+            text = _("Unknown command /%(name)s. Send /help to see what you can do.") % {"name": name}
+        return Message(text=text)
+
+    def linking_instructions(self) -> Message:
+        return Message(
+            title=_("Link your chat to the partner program"),
+            text=_(
+                "I don't know you yet. Ask your partner admin or channel account manager for a link code, "
+                "then send /start CODE (or /link CODE) here. Codes are valid for 7 days and work once."
+            ),
+        )
+
+    def go_private(self, req: Request) -> Message:
+        buttons = [Button(label=_("Open a private chat"), url=req.private_chat_url)] if req.private_chat_url else []
+        return Message(text=_("Let's continue in a private chat, so nothing private is shown here."), buttons=buttons)
+
+    async def _action(self, req: Request) -> list[ReplyItem]:
+        route = self.actions.get(req.name)
+        if route is None:
+            logger.warning("unknown action id %r from %s", req.name, req.platform)
+            return [Notice(_("This button is no longer supported."), alert=True)]
+        if req.person is None:
+            return [Notice(_("Link your chat first: send /start CODE with the code from your admin."), alert=True)]
+        if not route.allows(req.person):
+            return [Notice(_("This button is not available for your role."), alert=True)]
+        return await route.handler(req, self.deps)
+
+    async def open_form(self, req: Request, name: str, values: dict[str, Any] | None = None,
+                        context: dict[str, Any] | None = None) -> list[ReplyItem]:
+        """Start a form: one modal where the surface has modals, else the first question in the chat."""
+        spec = self.forms[name].spec()
+        if req.supports_modals:
+            return [OpenForm(spec, {k: str(v) for k, v in (values or {}).items() if v is not None}, context or {})]
+        if not req.chat.is_private:
+            return [Reply(self.go_private(req))]
+        assert req.person is not None
+        async with self.deps.uow() as uow:
+            await forms.start_state(
+                uow.session, platform=req.platform, chat_id=req.chat.chat_id, person_id=req.person.id,
+                form=name, values=values or {}, context=context or {}, now=self.deps.now(),
+            )
+            await uow.commit()
+        first = spec.fields[0]
+        return [Reply(forms.question(spec, 0, prefill=(values or {}).get(first.name)))]
+
+    async def _drop_form(self, req: Request) -> bool:
+        assert req.person is not None
+        async with self.deps.uow() as uow:
+            dropped = await forms.clear_state(uow.session, req.platform, req.chat.chat_id, req.person.id)
+            await uow.commit()
+        return dropped
+
+    async def _text(self, req: Request) -> list[ReplyItem]:
+        text = req.args.strip()
+        if req.person is None:
+            return [Reply(self.linking_instructions())] if req.chat.is_private else []
+        if not req.chat.is_private:
+            return []
+        if text.lower() in CANCEL_WORDS:
+            dropped = await self._drop_form(req)
+            return [Reply(Message(text=_("Cancelled. Nothing was saved.") if dropped else _("There is nothing to cancel.")))]
+        step = await self._form_step(req, text)
+        if step is not None:
+            return step
+        if self.text_route is None or not text:
+            return [Reply(Message(text=_("Send /help to see what you can do.")))]
+        return await self.text_route.handler(req, self.deps)
+
+    async def _form_step(self, req: Request, text: str) -> list[ReplyItem] | None:
+        """Feed typed text to the open form; None when no form is open in this chat."""
+        assert req.person is not None
+        now = self.deps.now()
+        async with self.deps.uow() as uow:
+            state = await forms.load_state(uow.session, req.platform, req.chat.chat_id, req.person.id, now)
+            if state is None:
+                await uow.commit()
+                return None
+            route = self.forms.get(state.form)
+            if route is None:
+                await uow.session.delete(state)
+                await uow.commit()
+                return None
+            spec = route.spec()
+            field = spec.fields[state.step]
+            prefill = state.context.get("prefill", {})
+            try:
+                value = forms.parse_value(field, text)
+            except UserFacingError as exc:
+                return [Reply(forms.question(spec, state.step, prefill=prefill.get(field.name), reason=error_reply(exc)))]
+            values = dict(state.values)
+            values[field.name] = value
+            if state.step + 1 < len(spec.fields):
+                state.values, state.step, state.updated_at = values, state.step + 1, now
+                state.expires_at = now + forms.FORM_TTL
+                nxt = spec.fields[state.step]
+                await uow.commit()
+                return [Reply(forms.question(spec, state.step, prefill=prefill.get(nxt.name)))]
+            context = {k: v for k, v in state.context.items() if k != "prefill"}
+            await uow.session.delete(state)
+            await uow.commit()
+        return await route.submit(req, self.deps, values, context)
+
+    async def _form_submission(self, req: Request) -> list[ReplyItem]:
+        route = self.forms.get(req.name)
+        if route is None:
+            logger.warning("submission of unknown form %r", req.name)
+            return [CloseForm()]
+        if req.person is None:
+            return [CloseForm(), Reply(self.linking_instructions())]
+        if route.roles is not None and req.person.role not in route.roles:
+            return [CloseForm(), Reply(Message(text=_("This form is not available for your role.")))]
+        values, errors = forms.validate_all(route.spec(), req.values)
+        if errors:
+            return [FormErrors(errors)]
+        context: dict[str, Any] = dict(req.raw.get("context", {})) if isinstance(req.raw, dict) else {}
+        return [CloseForm(), *await route.submit(req, self.deps, values, context)]
+
+    def render(self, kind: str, payload: dict[str, Any], person: PersonView | None) -> Message:
+        """Render a push in the current language; unknown kinds fail loudly for the sender to park."""
+        renderer = self.renderers.get(kind)
+        if renderer is None:
+            raise LookupError(f"no renderer for push kind {kind!r}")
+        return renderer(payload, person)

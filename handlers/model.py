@@ -1,0 +1,187 @@
+"""The platform-neutral conversation model: what a person asked, and what the bot answers.
+
+Adapters turn a platform payload into a `Request` and render `Reply` objects as Block Kit, inline
+keyboards or numbered console choices. Nothing here knows any platform; anything a platform cannot
+show degrades to plain text in its adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from domain.people import PersonView
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Chat:
+    platform: str
+    chat_id: str
+    kind: ChatKind = ChatKind.PRIVATE
+
+    @property
+    def is_private(self) -> bool:
+        return self.kind is ChatKind.PRIVATE
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: `action` is one of the contract's action ids; `url` makes it a link instead."""
+
+    label: str
+    action: str = ""
+    value: str = ""
+    style: Literal["primary", "danger"] | None = None
+    url: str | None = None
+
+
+@dataclass
+class Message:
+    """Text with a little structure; every string in it is already translated for its recipient."""
+
+    text: str = ""
+    title: str | None = None
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+    footer: str | None = None
+    suggestions: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        return cls(
+            text=data.get("text", ""),
+            title=data.get("title"),
+            fields=[(str(k), str(v)) for k, v in data.get("fields", [])],
+            items=list(data.get("items", [])),
+            buttons=[Button(**b) for b in data.get("buttons", [])],
+            footer=data.get("footer"),
+            suggestions=list(data.get("suggestions", [])),
+        )
+
+    def plain_text(self) -> str:
+        """A plain-text rendering, used where a platform shows no structure (notifications' preview)."""
+        parts: list[str] = []
+        if self.title:
+            parts.append(self.title)
+        if self.text:
+            parts.append(self.text)
+        parts.extend(f"{k}: {v}" for k, v in self.fields)
+        parts.extend(f"• {item}" for item in self.items)
+        if self.footer:
+            parts.append(self.footer)
+        return "\n".join(parts)
+
+
+FieldKind = Literal["text", "long_text", "choice", "date", "email", "number"]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One typed input. `parse` turns the raw text into the stored value or raises `InvalidInput`."""
+
+    name: str
+    label: str
+    kind: FieldKind = "text"
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = ()
+    max_length: int = 200
+    hint: str | None = None
+    parse: Callable[[str], Any] | None = None
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    name: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Submit"
+
+    def field(self, name: str) -> FormField:
+        return next(f for f in self.fields if f.name == name)
+
+
+RequestKind = Literal["command", "action", "form", "text"]
+
+
+@dataclass
+class Request:
+    """What one person did in one chat: a command, a button press, a form submission or free text."""
+
+    chat: Chat
+    user_id: str
+    kind: RequestKind
+    name: str = ""
+    args: str = ""
+    value: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    message_id: str | None = None
+    person: PersonView | None = None
+    username: str | None = None
+    display_name: str | None = None
+    email: str | None = None
+    platform_language: str | None = None
+    supports_modals: bool = False
+    private_chat_url: str | None = None
+    raw: Any = None
+
+    @property
+    def platform(self) -> str:
+        return self.chat.platform
+
+
+@dataclass
+class Reply:
+    """Send `message` to the chat the request came from."""
+
+    message: Message
+
+
+@dataclass
+class Edit:
+    """Replace a message shown earlier: the one the button was on when `message_id` is None."""
+
+    message: Message
+    message_id: str | None = None
+
+
+@dataclass
+class Notice:
+    """A short answer only the presser sees: Telegram's callback answer, Slack's ephemeral message."""
+
+    text: str
+    alert: bool = False
+
+
+@dataclass
+class OpenForm:
+    """Show a whole form at once (surfaces with modals); others are asked field by field."""
+
+    spec: FormSpec
+    values: dict[str, str] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FormErrors:
+    """A submitted modal did not validate: field name → reason, shown beside each field."""
+
+    errors: dict[str, str]
+
+
+@dataclass
+class CloseForm:
+    """The modal was accepted; close it (what follows is sent as ordinary replies)."""
+
+
+ReplyItem = Reply | Edit | Notice | OpenForm | FormErrors | CloseForm

@@ -1,0 +1,106 @@
+"""Routers: each capability module declares its commands, buttons, forms and push renderers on one.
+
+A router is inert: it only records what its module can do. `bot/app.py` includes every router in one
+`Dispatcher`, so a test can build a dispatcher with exactly the routers it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from domain.people import PersonView
+from handlers.deps import Deps
+from handlers.model import FormSpec, Message, ReplyItem, Request
+
+Handler = Callable[[Request, Deps], Awaitable[list[ReplyItem]]]
+FormHandler = Callable[[Request, Deps, dict[str, Any], dict[str, Any]], Awaitable[list[ReplyItem]]]
+SpecFactory = Callable[[], FormSpec]
+Renderer = Callable[[dict[str, Any], PersonView | None], Message]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    handler: Handler
+    roles: frozenset[str] | None = None
+    private: bool = True
+    linked: bool = True
+    help: str | None = None
+    usage: str | None = None
+
+    def allows(self, person: PersonView | None) -> bool:
+        if person is None:
+            return not self.linked
+        return self.roles is None or person.role in self.roles
+
+
+@dataclass(frozen=True)
+class FormRoute:
+    name: str
+    spec: SpecFactory
+    submit: FormHandler
+    roles: frozenset[str] | None = None
+
+
+class Router:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.commands: dict[str, Route] = {}
+        self.actions: dict[str, Route] = {}
+        self.forms: dict[str, FormRoute] = {}
+        self.renderers: dict[str, Renderer] = {}
+        self.text_handler: Handler | None = None
+
+    def command(
+        self,
+        name: str,
+        *,
+        roles: frozenset[str] | None = None,
+        private: bool = True,
+        linked: bool = True,
+        help: str | None = None,
+        usage: str | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Register `name`; `private` commands answer in a group only with a pointer to a private chat."""
+
+        def register(fn: Handler) -> Handler:
+            self.commands[name] = Route(name, fn, roles, private, linked, help, usage)
+            return fn
+
+        return register
+
+    def action(self, action_id: str, *, roles: frozenset[str] | None = None) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            self.actions[action_id] = Route(action_id, fn, roles, private=False)
+            return fn
+
+        return register
+
+    def form(
+        self, name: str, spec: SpecFactory, *, roles: frozenset[str] | None = None
+    ) -> Callable[[FormHandler], FormHandler]:
+        def register(fn: FormHandler) -> FormHandler:
+            self.forms[name] = FormRoute(name, spec, fn, roles)
+            return fn
+
+        return register
+
+    def notification(self, kind: str) -> Callable[[Renderer], Renderer]:
+        """Register how a push of this kind looks; it runs in the recipient's language at send time."""
+
+        def register(fn: Renderer) -> Renderer:
+            self.renderers[kind] = fn
+            return fn
+
+        return register
+
+    def text(self) -> Callable[[Handler], Handler]:
+        """Register the handler for plain text in a private chat that is not a command (one per app)."""
+
+        def register(fn: Handler) -> Handler:
+            self.text_handler = fn
+            return fn
+
+        return register
