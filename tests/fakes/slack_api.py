@@ -24,6 +24,9 @@ from tests.fakes._server import Call, Failure, FakeServer, read_params
 from tests.fakes.slack_blocks import block_errors, view_errors
 
 DEFAULT_SLACK_TOKEN = "xoxb-fake-bot-token"
+DEFAULT_TEAM_ID = "T0FAKETEAM"
+DEFAULT_APP_ID = "A0FAKEAPP"
+DEFAULT_BOT_USER_ID = "U0FAKEBOT"
 MAX_TEXT = 40_000
 JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata"})
 
@@ -91,11 +94,11 @@ class FakeSlackAPI(FakeServer):
         self,
         *,
         token: str = DEFAULT_SLACK_TOKEN,
-        team_id: str = "T0FAKETEAM",
+        team_id: str = DEFAULT_TEAM_ID,
         team: str = "Fake Workspace",
-        bot_user_id: str = "U0FAKEBOT",
+        bot_user_id: str = DEFAULT_BOT_USER_ID,
         bot_id: str = "B0FAKEBOT",
-        app_id: str = "A0FAKEAPP",
+        app_id: str = DEFAULT_APP_ID,
         strict_channels: bool = True,
         channel_rate_per_s: float | None = None,
         channel_burst: float = 1.0,

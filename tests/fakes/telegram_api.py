@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import itertools
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -132,7 +131,7 @@ class FakeTelegramAPI(FakeServer):
         self._by_bot: dict[int, list[int]] = {}
         self._next_mid: dict[int, int] = {}
         self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1)
+        self._last_update_id = 0
         self._update_event: asyncio.Event | None = None
         self._limits = (
             {
@@ -389,7 +388,8 @@ class FakeTelegramAPI(FakeServer):
         """Learn chats, messages and callback ids from an incoming update, as Telegram would know them."""
         update = dict(update)
         if "update_id" not in update:
-            update["update_id"] = next(self._update_ids)
+            update["update_id"] = self._last_update_id + 1
+        self._last_update_id = max(self._last_update_id, int(update["update_id"]))
         for key in ("message", "edited_message", "channel_post", "edited_channel_post"):
             message = update.get(key)
             if isinstance(message, dict) and isinstance(message.get("chat"), dict):
