@@ -1,3 +1,3 @@
 """Imports every module that defines tables, so Alembic and test set-up see the whole schema."""
 
-from domain import models  # noqa: F401
+from domain import kb, models  # noqa: F401

@@ -13,7 +13,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_HOURS_RE = re.compile(r"^\s*(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(\d{2}):(\d{2})-(\d{2}):(\d{2})\s*$")
+_HOURS_RE = re.compile(
+    r"^\s*(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(\d{2}):(\d{2})-(\d{2}):(\d{2})\s*$"
+)
 _QUIET_RE = re.compile(r"^\s*(\d{2}):(\d{2})-(\d{2}):(\d{2})\s*$")
 
 

@@ -68,10 +68,9 @@ class UnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            await self.session.rollback()
-        finally:
-            await self.session.close()
+        # close() rolls back whatever was not committed but, unlike rollback(), leaves loaded objects
+        # readable (detached, not expired), so results can be used after the block.
+        await self.session.close()
 
     async def commit(self) -> None:
         await self.session.commit()

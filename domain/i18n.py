@@ -97,7 +97,9 @@ def _babel_locale() -> Locale:
 
 
 def format_datetime(value: dt.datetime, tz_name: str | None = None) -> str:
-    return dates.format_datetime(value, format="medium", tzinfo=dates.get_timezone(tz_name or "UTC"), locale=_babel_locale())
+    return dates.format_datetime(
+        value, format="medium", tzinfo=dates.get_timezone(tz_name or "UTC"), locale=_babel_locale()
+    )
 
 
 def format_date(value: dt.date) -> str:

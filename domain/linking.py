@@ -98,6 +98,24 @@ async def auto_link_by_email(
     return person
 
 
+async def auto_link_by_import(
+    session: AsyncSession, *, platform: str, user_id: str, chat_id: str, username: str | None, now: dt.datetime
+) -> Person | None:
+    """Link on first contact a person whose platform user id the operator imported (people file)."""
+    column = {"slack": Person.slack_user_id, "telegram": Person.telegram_user_id}.get(platform)
+    if column is None:
+        return None
+    person = (await session.scalars(select(Person).where(column == user_id))).first()
+    if person is None:
+        return None
+    person = await by_id(session, person.id)
+    assert person is not None
+    await attach_identity(
+        session, person, platform=platform, user_id=user_id, chat_id=chat_id, username=username, now=now
+    )
+    return person
+
+
 def deep_link(bot_username: str | None, code: str) -> str | None:
     return f"https://t.me/{bot_username}?start={code}" if bot_username else None
 
@@ -134,18 +152,40 @@ async def remind_unlinked(ctx: SweepContext) -> int:
             payload = {"name": person.name, "email": person.email, "invited_at": person.invited_at.isoformat()}
             key = f"link.reminder:{person.id}"
             if person.slack_user_id:
-                await enqueue(session, key=key, kind="link.reminder", payload=payload, person_id=person.id, platform="slack",
-                              chat_id=person.slack_user_id, business_days_only=True)
+                await enqueue(
+                    session,
+                    key=key,
+                    kind="link.reminder",
+                    payload=payload,
+                    person_id=person.id,
+                    platform="slack",
+                    chat_id=person.slack_user_id,
+                    business_days_only=True,
+                )
             elif person.telegram_user_id:
-                await enqueue(session, key=key, kind="link.reminder", payload=payload, person_id=person.id, platform="telegram",
-                              chat_id=person.telegram_user_id, business_days_only=True)
+                await enqueue(
+                    session,
+                    key=key,
+                    kind="link.reminder",
+                    payload=payload,
+                    person_id=person.id,
+                    platform="telegram",
+                    chat_id=person.telegram_user_id,
+                    business_days_only=True,
+                )
             else:
                 await session.refresh(person, ["partner"])
                 cam = await cam_for_partner(session, person.partner)
                 if cam is not None:
                     payload["partner"] = person.partner.name if person.partner else ""
-                    await enqueue(session, key=key, kind="link.reminder_cam", payload=payload,
-                                  person_id=cam.id, business_days_only=True)
+                    await enqueue(
+                        session,
+                        key=key,
+                        kind="link.reminder_cam",
+                        payload=payload,
+                        person_id=cam.id,
+                        business_days_only=True,
+                    )
             person.link_reminded_at = ctx.at
             count += 1
         await uow.commit()

@@ -156,7 +156,9 @@ async def mark_skipped(session: AsyncSession, row_id: int, now: dt.datetime, rea
     )
 
 
-async def postpone(session: AsyncSession, row_id: int, until: dt.datetime, *, error: str | None = None, count: bool) -> str:
+async def postpone(
+    session: AsyncSession, row_id: int, until: dt.datetime, *, error: str | None = None, count: bool
+) -> str:
     """Try again later; a row that keeps failing is parked as `failed` for an operator to see."""
     row = await session.get(OutboxMessage, row_id)
     assert row is not None
@@ -211,14 +213,18 @@ async def list_entries(session: AsyncSession, *, failed_only: bool, limit: int =
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
     )
-    query = query.where(OutboxMessage.status == "failed") if failed_only else query.where(
-        OutboxMessage.status.in_(("pending", "failed"))
+    query = (
+        query.where(OutboxMessage.status == "failed")
+        if failed_only
+        else query.where(OutboxMessage.status.in_(("pending", "failed")))
     )
     out = []
     for row, email in (await session.execute(query)).all():
         recipient = email or f"{row.platform}:{row.chat_id}"
         out.append(
-            OutboxEntry(row.id, row.kind, row.status, row.attempts, recipient, row.created_at, row.not_before, row.last_error)
+            OutboxEntry(
+                row.id, row.kind, row.status, row.attempts, recipient, row.created_at, row.not_before, row.last_error
+            )
         )
     return out
 

@@ -85,9 +85,7 @@ async def require_by_email(session: AsyncSession, email: str) -> Person:
 
 
 async def by_identity(session: AsyncSession, platform: str, user_id: str) -> Person | None:
-    query = _person_query().join(ChatIdentity).where(
-        ChatIdentity.platform == platform, ChatIdentity.user_id == user_id
-    )
+    query = _person_query().join(ChatIdentity).where(ChatIdentity.platform == platform, ChatIdentity.user_id == user_id)
     return (await session.scalars(query)).first()
 
 

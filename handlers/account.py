@@ -31,8 +31,13 @@ def _welcome(person: PersonView) -> Message:
 async def _redeem(req: Request, deps: Deps, code: str) -> list[ReplyItem]:
     async with deps.uow() as uow:
         person = await linking.redeem_code(
-            uow.session, code, platform=req.platform, user_id=req.user_id, chat_id=req.chat.chat_id,
-            username=req.username, now=deps.now(),
+            uow.session,
+            code,
+            platform=req.platform,
+            user_id=req.user_id,
+            chat_id=req.chat.chat_id,
+            username=req.username,
+            now=deps.now(),
         )
         await uow.commit()
         await uow.session.refresh(person, ["partner", "identities"])
@@ -115,15 +120,26 @@ def _settings_message(person: PersonView, deps: Deps) -> Message:
 
 
 SETTING_NAMES = {
-    "language": "language", "lang": "language", "sprache": "language", "idioma": "language", "言語": "language",
-    "timezone": "timezone", "tz": "timezone", "zeitzone": "timezone", "fuso": "timezone",
-    "quiet": "quiet_hours", "quiet_hours": "quiet_hours", "ruhezeit": "quiet_hours",
-    "urgent": "urgent_in_quiet_hours", "platform": "preferred_platform",
+    "language": "language",
+    "lang": "language",
+    "sprache": "language",
+    "idioma": "language",
+    "言語": "language",
+    "timezone": "timezone",
+    "tz": "timezone",
+    "zeitzone": "timezone",
+    "fuso": "timezone",
+    "quiet": "quiet_hours",
+    "quiet_hours": "quiet_hours",
+    "ruhezeit": "quiet_hours",
+    "urgent": "urgent_in_quiet_hours",
+    "platform": "preferred_platform",
 }
 
 
-@router.command("settings", help=N_("language, timezone, quiet hours, preferred platform"),
-                usage="/settings [NAME VALUE]")
+@router.command(
+    "settings", help=N_("language, timezone, quiet hours, preferred platform"), usage="/settings [NAME VALUE]"
+)
 async def settings(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     parts = req.args.split(maxsplit=1)
@@ -131,9 +147,7 @@ async def settings(req: Request, deps: Deps) -> list[ReplyItem]:
         return [Reply(_settings_message(req.person, deps))]
     name = SETTING_NAMES.get(parts[0].lower())
     if name is None or len(parts) < 2:
-        raise InvalidInput(
-            N_("Use /settings NAME VALUE, where NAME is language, timezone, quiet, urgent or platform.")
-        )
+        raise InvalidInput(N_("Use /settings NAME VALUE, where NAME is language, timezone, quiet, urgent or platform."))
     value = parts[1].strip()
     changes: dict[str, Any] = {name: value}
     if name == "urgent_in_quiet_hours":

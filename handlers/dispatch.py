@@ -99,10 +99,26 @@ class Dispatcher:
     async def _resolve_person(self, req: Request) -> PersonView | None:
         async with self.deps.uow() as uow:
             person = await by_identity(uow.session, req.platform, req.user_id)
+            if person is None and req.chat.is_private:
+                person = await linking.auto_link_by_import(
+                    uow.session,
+                    platform=req.platform,
+                    user_id=req.user_id,
+                    chat_id=req.chat.chat_id,
+                    username=req.username,
+                    now=self.deps.now(),
+                )
+                if person is not None:
+                    await uow.commit()
             if person is None and req.email and req.chat.is_private:
                 person = await linking.auto_link_by_email(
-                    uow.session, req.email, platform=req.platform, user_id=req.user_id,
-                    chat_id=req.chat.chat_id, username=req.username, now=self.deps.now(),
+                    uow.session,
+                    req.email,
+                    platform=req.platform,
+                    user_id=req.user_id,
+                    chat_id=req.chat.chat_id,
+                    username=req.username,
+                    now=self.deps.now(),
                 )
                 if person is not None:
                     await uow.commit()
@@ -134,11 +150,15 @@ class Dispatcher:
             if await self._drop_form(req) and name != "cancel":
                 prefix.append(Reply(Message(text=_("Your unfinished form was cancelled."))))
         if route is None:
-            return prefix + [Reply(self._unknown_command(name, req.person))]
+            return [*prefix, Reply(self._unknown_command(name, req.person))]
         if req.person is None and route.linked:
             return [Reply(self.linking_instructions())]
         if not route.allows(req.person):
-            return [Reply(Message(text=_("The %(command)s command is not available for your role.") % {"command": "/" + name}))]
+            return [
+                Reply(
+                    Message(text=_("The %(command)s command is not available for your role.") % {"command": "/" + name})
+                )
+            ]
         if route.private and not req.chat.is_private:
             return [Reply(self.go_private(req))]
         return prefix + await route.handler(req, self.deps)
@@ -147,7 +167,10 @@ class Dispatcher:
         names = [r.name for r in self.visible_commands(person)]
         match = process.extractOne(name, names, score_cutoff=60) if names and name else None
         if match:
-            text = _("Unknown command /%(name)s. Did you mean /%(suggestion)s?") % {"name": name, "suggestion": match[0]}
+            text = _("Unknown command /%(name)s. Did you mean /%(suggestion)s?") % {
+                "name": name,
+                "suggestion": match[0],
+            }
         else:
             text = _("Unknown command /%(name)s. Send /help to see what you can do.") % {"name": name}
         return Message(text=text)
@@ -176,8 +199,9 @@ class Dispatcher:
             return [Notice(_("This button is not available for your role."), alert=True)]
         return await route.handler(req, self.deps)
 
-    async def open_form(self, req: Request, name: str, values: dict[str, Any] | None = None,
-                        context: dict[str, Any] | None = None) -> list[ReplyItem]:
+    async def open_form(
+        self, req: Request, name: str, values: dict[str, Any] | None = None, context: dict[str, Any] | None = None
+    ) -> list[ReplyItem]:
         """Start a form: one modal where the surface has modals, else the first question in the chat."""
         spec = self.forms[name].spec()
         if req.supports_modals:
@@ -187,8 +211,14 @@ class Dispatcher:
         assert req.person is not None
         async with self.deps.uow() as uow:
             await forms.start_state(
-                uow.session, platform=req.platform, chat_id=req.chat.chat_id, person_id=req.person.id,
-                form=name, values=values or {}, context=context or {}, now=self.deps.now(),
+                uow.session,
+                platform=req.platform,
+                chat_id=req.chat.chat_id,
+                person_id=req.person.id,
+                form=name,
+                values=values or {},
+                context=context or {},
+                now=self.deps.now(),
             )
             await uow.commit()
         first = spec.fields[0]
@@ -209,7 +239,9 @@ class Dispatcher:
             return []
         if text.lower() in CANCEL_WORDS:
             dropped = await self._drop_form(req)
-            return [Reply(Message(text=_("Cancelled. Nothing was saved.") if dropped else _("There is nothing to cancel.")))]
+            return [
+                Reply(Message(text=_("Cancelled. Nothing was saved.") if dropped else _("There is nothing to cancel.")))
+            ]
         step = await self._form_step(req, text)
         if step is not None:
             return step
@@ -237,7 +269,9 @@ class Dispatcher:
             try:
                 value = forms.parse_value(field, text)
             except UserFacingError as exc:
-                return [Reply(forms.question(spec, state.step, prefill=prefill.get(field.name), reason=error_reply(exc)))]
+                return [
+                    Reply(forms.question(spec, state.step, prefill=prefill.get(field.name), reason=error_reply(exc)))
+                ]
             values = dict(state.values)
             values[field.name] = value
             if state.step + 1 < len(spec.fields):

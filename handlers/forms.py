@@ -50,7 +50,9 @@ def parse_value(spec_field: FormField, raw: str | None) -> Any:
         try:
             text = dt.date.fromisoformat(text).isoformat()
         except ValueError:
-            raise InvalidInput(N_("%(value)s is not a date. Use YYYY-MM-DD, for example 2027-03-31."), value=text) from None
+            raise InvalidInput(
+                N_("%(value)s is not a date. Use YYYY-MM-DD, for example 2027-03-31."), value=text
+            ) from None
     elif spec_field.kind == "email":
         if not _EMAIL_RE.match(text):
             raise InvalidInput(N_("%(value)s is not an email address."), value=text)
@@ -90,21 +92,28 @@ def question(spec: FormSpec, index: int, *, prefill: Any = None, reason: str | N
     lines = []
     if reason:
         lines.append(reason)
-    label = spec_field.label if spec_field.required else _("%(field)s (optional, send - to skip)") % {"field": spec_field.label}
+    label = (
+        spec_field.label
+        if spec_field.required
+        else _("%(field)s (optional, send - to skip)") % {"field": spec_field.label}
+    )
     lines.append(label)
     if spec_field.hint:
         lines.append(spec_field.hint)
     if prefill not in (None, ""):
         lines.append(_("Suggested: %(value)s (send it again or type another)") % {"value": prefill})
     return Message(
-        title=_("%(form)s — step %(step)s of %(total)s") % {"form": spec.title, "step": index + 1, "total": len(spec.fields)},
+        title=_("%(form)s — step %(step)s of %(total)s")
+        % {"form": spec.title, "step": index + 1, "total": len(spec.fields)},
         text="\n".join(lines),
         suggestions=[label for _, label in spec_field.choices],
         footer=_("Send /cancel to stop; nothing is saved until the last step."),
     )
 
 
-async def load_state(session: AsyncSession, platform: str, chat_id: str, person_id: int, now: dt.datetime) -> ConversationState | None:
+async def load_state(
+    session: AsyncSession, platform: str, chat_id: str, person_id: int, now: dt.datetime
+) -> ConversationState | None:
     query = select(ConversationState).where(
         ConversationState.platform == platform,
         ConversationState.chat_id == chat_id,
@@ -118,13 +127,27 @@ async def load_state(session: AsyncSession, platform: str, chat_id: str, person_
 
 
 async def start_state(
-    session: AsyncSession, *, platform: str, chat_id: str, person_id: int, form: str, values: dict[str, Any],
-    context: dict[str, Any], now: dt.datetime,
+    session: AsyncSession,
+    *,
+    platform: str,
+    chat_id: str,
+    person_id: int,
+    form: str,
+    values: dict[str, Any],
+    context: dict[str, Any],
+    now: dt.datetime,
 ) -> ConversationState:
     await clear_state(session, platform, chat_id, person_id)
     state = ConversationState(
-        platform=platform, chat_id=chat_id, person_id=person_id, form=form, step=0,
-        values={}, context={**context, "prefill": values}, expires_at=now + FORM_TTL, updated_at=now,
+        platform=platform,
+        chat_id=chat_id,
+        person_id=person_id,
+        form=form,
+        step=0,
+        values={},
+        context={**context, "prefill": values},
+        expires_at=now + FORM_TTL,
+        updated_at=now,
     )
     session.add(state)
     return state

@@ -1,0 +1,121 @@
+"""Wiring in one place (STYLE.md §7): settings in, a ready application object out.
+
+Nothing here runs at import time; `build_app` is called by the CLI and by tests, each with its own
+settings, so any number of independent apps can exist in one process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.sender import Sender
+from bot.transport import Transport
+from domain.calendar import BusinessCalendar, load_holidays, parse_business_hours
+from domain.db import UowFactory, create_engine, uow_factory
+from domain.migrate import upgrade
+from domain.sweeps import Sweep, SweepContext, run_sweeps
+from handlers.deps import Deps
+from handlers.dispatch import Dispatcher
+from handlers.router import Router
+
+logger = logging.getLogger(__name__)
+
+
+def routers() -> list[Router]:
+    """Every capability's router, included explicitly (STYLE.md §3)."""
+    from handlers import account, kb
+
+    return [account.router, kb.router]
+
+
+def sweeps() -> list[Sweep]:
+    from domain import forms_cleanup, linking
+
+    return [*linking.SWEEPS, *forms_cleanup.SWEEPS]
+
+
+def calendar_from(settings: Settings) -> BusinessCalendar:
+    return BusinessCalendar(
+        hours=parse_business_hours(settings.business_hours),
+        holidays=load_holidays(settings.holidays),
+        timezone=settings.timezone,
+    )
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    uow: UowFactory
+    deps: Deps
+    dispatcher: Dispatcher
+    calendar: BusinessCalendar
+    sweeps: list[Sweep]
+    transports: dict[str, Transport] = field(default_factory=dict)
+    services: dict[str, Any] = field(default_factory=dict)
+
+    async def migrate(self) -> None:
+        await upgrade(self.engine)
+
+    def sender(self, transports: dict[str, Transport] | None = None, **kwargs: Any) -> Sender:
+        return Sender(
+            self.uow,
+            self.dispatcher,
+            transports if transports is not None else self.transports,
+            calendar=self.calendar,
+            default_language=self.settings.language,
+            default_quiet_hours=self.settings.quiet_hours,
+            clock=self.deps.clock,
+            **kwargs,
+        )
+
+    async def sweep(self, at: dt.datetime) -> dict[str, int]:
+        return await run_sweeps(self.sweeps, SweepContext(at=at, uow=self.uow, calendar=self.calendar))
+
+    async def close(self) -> None:
+        for service in self.services.values():
+            closer = getattr(service, "close", None)
+            if closer is not None:
+                await closer()
+        await self.engine.dispose()
+
+
+def build_app(
+    settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow, engine: AsyncEngine | None = None
+) -> App:
+    engine = engine or create_engine(settings.database_url)
+    uow = uow_factory(engine)
+    calendar = calendar_from(settings)
+    deps = Deps(
+        uow=uow,
+        calendar=calendar,
+        default_language=settings.language,
+        default_quiet_hours=settings.quiet_hours,
+        telegram_bot_username=settings.telegram_bot_username,
+        clock=clock,
+    )
+    dispatcher = Dispatcher(routers(), deps)
+    deps.services["dispatcher"] = dispatcher
+    from domain.kb import KnowledgeBase
+
+    deps.services["kb"] = KnowledgeBase(uow)
+    return App(
+        settings=settings,
+        engine=engine,
+        uow=uow,
+        deps=deps,
+        dispatcher=dispatcher,
+        calendar=calendar,
+        sweeps=sweeps(),
+    )

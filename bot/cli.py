@@ -1,0 +1,401 @@
+"""The `partnerbot` command line (CONTRACT.md §3).
+
+Exit status: 0 success, 2 invalid input or usage, 1 anything else; errors are one line on stderr, with
+a traceback only under `--debug`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot.config import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+logger = logging.getLogger("partnerbot")
+
+app = typer.Typer(
+    help="partnerbot: a channel-partner program in Slack, Telegram and the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import program data from CSV or XLSX (header row; see the README).", no_args_is_help=True
+)
+kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(kb_app, name="kb")
+
+DatabaseUrl = Annotated[
+    str | None, typer.Option("--database-url", help="SQLAlchemy async URL (overrides PARTNERBOT_DATABASE_URL).")
+]
+Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks.")]
+
+
+class UsageError(Exception):
+    """Invalid input from the operator: exit status 2."""
+
+
+_state: dict[str, Any] = {"database_url": None, "debug": False}
+
+
+@app.callback()
+def main_options(database_url: DatabaseUrl = None, debug: Debug = False) -> None:
+    _state["database_url"] = database_url
+    _state["debug"] = debug
+
+
+def _settings(database_url: str | None) -> Settings:
+    url = database_url or _state["database_url"]
+    return load_settings(**({"database_url": url} if url else {}))
+
+
+def _run(make: Callable[[], Awaitable[T]], debug: bool = False) -> T:
+    """Run one async command, mapping failures to the contract's exit statuses."""
+    from domain.errors import UserFacingError
+    from domain.i18n import _
+    from domain.importing import ImportFileError
+    from knowledge_base.articles import ArticleError, ArticleErrors
+
+    debug = debug or _state["debug"]
+    try:
+        return asyncio.run(make())  # type: ignore[arg-type]
+    except SettingsError as exc:
+        typer.echo(f"partnerbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except (UsageError, ImportFileError, ArticleError) as exc:
+        typer.echo(f"partnerbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except ArticleErrors as exc:
+        typer.echo(f"partnerbot: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except UserFacingError as exc:
+        typer.echo(f"partnerbot: {_(exc.message) % exc.params if exc.params else _(exc.message)}", err=True)
+        raise typer.Exit(2) from None
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if debug:
+            raise
+        typer.echo(f"partnerbot: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+async def _open(database_url: str | None, *, migrate: bool = True) -> Any:
+    from bot.app import build_app
+    from bot.logs import configure_logging
+
+    settings = _settings(database_url)
+    configure_logging(settings.log_format, debug=_state["debug"])
+    logging.getLogger().setLevel(logging.WARNING if not _state["debug"] else logging.DEBUG)
+    application = build_app(settings)
+    if migrate:
+        await application.migrate()
+    from domain.i18n import set_language
+
+    set_language(settings.language)
+    return application
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None, debug: Debug = False) -> None:
+    """Apply the database migrations up to the newest."""
+
+    async def go() -> None:
+        application = await _open(database_url)
+        await application.close()
+        typer.echo("database is up to date")
+
+    _run(go, debug)
+
+
+def _import(kind: str, file: Path, skip_invalid: bool, database_url: str | None, debug: bool) -> None:
+    from bot.importer import run_import
+
+    async def go() -> None:
+        application = await _open(database_url)
+        try:
+            code = await run_import(application, kind, file, skip_invalid=skip_invalid)
+        finally:
+            await application.close()
+        if code:
+            raise typer.Exit(code)
+
+    _run(go, debug)
+
+
+File = Annotated[Path, typer.Argument(help="CSV (UTF-8) or XLSX file.")]
+SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows and list the bad ones.")]
+
+
+@import_app.command("partners")
+def import_partners(
+    file: File, skip_invalid: SkipInvalid = False, database_url: DatabaseUrl = None, debug: Debug = False
+) -> None:
+    """Partners: partner_id, name, type, tier, region, country, verticals, products, cam_email, …"""
+    _import("partners", file, skip_invalid, database_url, debug)
+
+
+@import_app.command("people")
+def import_people(
+    file: File, skip_invalid: SkipInvalid = False, database_url: DatabaseUrl = None, debug: Debug = False
+) -> None:
+    """Partner users and vendor staff: email, name, role, partner_id, slack_user_id, …"""
+    _import("people", file, skip_invalid, database_url, debug)
+
+
+@kb_app.command("import")
+def kb_import(
+    directory: Annotated[Path, typer.Argument(help="Folder of markdown articles.")],
+    database_url: DatabaseUrl = None,
+    debug: Debug = False,
+) -> None:
+    """Load articles; every file is checked first and nothing is imported if any is bad."""
+
+    async def go() -> None:
+        if not directory.is_dir():
+            raise UsageError(f"{directory} is not a folder")
+        application = await _open(database_url)
+        try:
+            summary = await application.deps.services["kb"].import_dir(directory, now=application.deps.now())
+        finally:
+            await application.close()
+        typer.echo(
+            f"articles: {summary.created} new, {summary.updated} updated, {summary.unchanged} unchanged, "
+            f"{summary.removed} removed"
+        )
+
+    _run(go, debug)
+
+
+@kb_app.command("search")
+def kb_search(
+    query: Annotated[str, typer.Argument(help="The question; - reads one question a line from stdin.")],
+    top: Annotated[int, typer.Option("--top", min=1, max=50)] = 3,
+    lang: Annotated[str, typer.Option("--lang")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per query.")] = False,
+    database_url: DatabaseUrl = None,
+    debug: Debug = False,
+) -> None:
+    """The same search the chat uses."""
+    from domain.i18n import normalize_language
+
+    async def go() -> None:
+        language = normalize_language(lang)
+        if language is None:
+            raise UsageError(f"--lang: unknown language {lang!r} (en, de, ja, pt_BR)")
+        application = await _open(database_url)
+        kb = application.deps.services["kb"]
+        try:
+            queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else iter([query])
+            for q in queries:
+                from domain.kb import clean_query
+
+                cleaned = clean_query(q)
+                hits = [] if not cleaned else (await kb.search(cleaned, language=language, top=top, record=False)).hits
+                if as_json:
+                    results = [{"id": h.id, "title": h.title, "score": h.score} for h in hits]
+                    typer.echo(json.dumps({"query": q, "results": results}, ensure_ascii=False))
+                elif not hits:
+                    typer.echo(f"{q}\n  (no article)")
+                else:
+                    typer.echo(q)
+                    for h in hits:
+                        typer.echo(f"  {h.score:5.1f}  {h.id}  {h.title}")
+                sys.stdout.flush()
+        finally:
+            await application.close()
+
+    _run(go, debug)
+
+
+@app.command("link-code")
+def link_code(email: str, database_url: DatabaseUrl = None, debug: Debug = False) -> None:
+    """Print a one-time link code (valid 7 days) and the Telegram deep link for that person."""
+    from domain import linking
+
+    async def go() -> None:
+        application = await _open(database_url)
+        try:
+            async with application.uow() as uow:
+                issued = await linking.issue_code(uow.session, email, application.deps.now())
+                await uow.commit()
+        finally:
+            await application.close()
+        typer.echo(issued.code)
+        link = linking.deep_link(application.settings.telegram_bot_username, issued.code)
+        typer.echo(f"code for {issued.person_name}, valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+        if link:
+            typer.echo(link)
+        typer.echo(f"in chat: /start {issued.code}")
+
+    _run(go, debug)
+
+
+@app.command("chat")
+def chat(
+    as_: Annotated[str, typer.Option("--as", help="Email of the person to chat as.")],
+    database_url: DatabaseUrl = None,
+    debug: Debug = False,
+) -> None:
+    """The conversation in the terminal; reads one message a line when stdin is not a terminal."""
+    from bot.console import run_chat
+
+    async def go() -> None:
+        application = await _open(database_url)
+        try:
+            await run_chat(application, as_)
+        finally:
+            await application.close()
+
+    _run(go, debug)
+
+
+@app.command("demo")
+def demo(
+    reset: Annotated[bool, typer.Option("--reset", help="Delete the demo database first.")] = False,
+    as_: Annotated[str | None, typer.Option("--as", help="Chat as this person instead.")] = None,
+    database_url: DatabaseUrl = None,
+    debug: Debug = False,
+) -> None:
+    """Migrate, load the demo program into an empty database, and open the chat as a demo partner."""
+    from bot.console import run_chat
+    from bot.demo import DEMO_PARTNER_EMAIL, load_demo, reset_database
+
+    async def go() -> None:
+        settings = _settings(database_url)
+        if reset:
+            reset_database(settings.database_url)
+        application = await _open(database_url)
+        try:
+            loaded = await load_demo(application)
+            if loaded:
+                typer.echo(loaded, err=True)
+            await run_chat(application, as_ or DEMO_PARTNER_EMAIL)
+        finally:
+            await application.close()
+
+    _run(go, debug)
+
+
+def _parse_at(at: str | None, tz: str) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    if not at:
+        return dt.datetime.now(dt.UTC)
+    try:
+        value = dt.datetime.fromisoformat(at)
+    except ValueError:
+        raise UsageError(f"--at: {at!r} is not an ISO 8601 date-time") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(dt.UTC)
+
+
+@app.command("sweep")
+def sweep(
+    at: Annotated[
+        str | None, typer.Option("--at", help="ISO 8601 instant (default now; no offset = program timezone).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    database_url: DatabaseUrl = None,
+    debug: Debug = False,
+) -> None:
+    """Run every due job as of that instant, deliver what it queued, print counts per kind."""
+    from bot.runtime import platform_transports
+
+    async def go() -> None:
+        application = await _open(database_url)
+        try:
+            instant = _parse_at(at, application.settings.timezone)
+            application.deps.clock = lambda: instant
+            counts = await application.sweep(instant)
+            transports = await platform_transports(application)
+            delivered = await application.sender(transports).drain() if transports else 0
+            counts["delivered"] = delivered
+        finally:
+            await application.close()
+        if as_json:
+            typer.echo(json.dumps({"at": instant.isoformat(), "counts": counts}))
+        else:
+            typer.echo(f"sweep at {instant.isoformat()}")
+            for name, count in counts.items():
+                typer.echo(f"  {name:<28} {count}")
+
+    _run(go, debug)
+
+
+@app.command("outbox")
+def outbox_command(
+    failed: Annotated[bool, typer.Option("--failed", help="Only rows parked as failed.")] = False,
+    retry: Annotated[int | None, typer.Option("--retry", help="Put a failed row back in the queue.")] = None,
+    database_url: DatabaseUrl = None,
+    debug: Debug = False,
+) -> None:
+    """Show and retry undelivered notifications."""
+    from domain import outbox
+
+    async def go() -> None:
+        application = await _open(database_url)
+        try:
+            async with application.uow() as uow:
+                if retry is not None:
+                    if not await outbox.retry(uow.session, retry, application.deps.now()):
+                        raise UsageError(f"no failed notification with id {retry}")
+                    await uow.commit()
+                    typer.echo(f"notification {retry} queued again")
+                    return
+                entries = await outbox.list_entries(uow.session, failed_only=failed)
+        finally:
+            await application.close()
+        if not entries:
+            typer.echo("nothing undelivered" if not failed else "no failed notifications")
+            return
+        typer.echo(f"{'id':>6}  {'status':<8} {'tries':>5}  {'kind':<22} {'recipient':<32} error")
+        for e in entries:
+            typer.echo(f"{e.id:>6}  {e.status:<8} {e.attempts:>5}  {e.kind:<22} {e.recipient:<32} {e.last_error or ''}")
+
+    _run(go, debug)
+
+
+@app.command("serve")
+def serve(
+    no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="Do not run the sweep ticker.")] = False,
+    no_sender: Annotated[bool, typer.Option("--no-sender", help="Do not deliver notifications.")] = False,
+    telegram_polling: Annotated[
+        bool, typer.Option("--telegram-polling", help="Take Telegram updates by getUpdates.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    debug: Debug = False,
+) -> None:
+    """HTTP server (Slack, Telegram, health, metrics), scheduler ticker and notification sender."""
+    from bot.runtime import serve_forever
+
+    async def go() -> None:
+        application = await _open(database_url)
+        logging.getLogger().setLevel(logging.DEBUG if _state["debug"] else logging.INFO)
+        try:
+            await serve_forever(
+                application, scheduler=not no_scheduler, sender=not no_sender, telegram_polling=telegram_polling
+            )
+        finally:
+            await application.close()
+
+    _run(go, debug)
+
+
+def main() -> None:
+    app()

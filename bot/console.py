@@ -1,0 +1,221 @@
+"""The console surface: the conversation in a terminal, scriptable through standard input.
+
+Replies are printed as text; buttons become numbered choices that typing the number presses. Pushes
+for this person are delivered into the open session by a sender restricted to them, so what a partner
+would receive on a phone shows up here too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.app import App
+from domain.i18n import _, use_language
+from handlers.model import (
+    Button,
+    Chat,
+    CloseForm,
+    Edit,
+    FormErrors,
+    Message,
+    Notice,
+    OpenForm,
+    Reply,
+    ReplyItem,
+    Request,
+)
+
+PLATFORM = "console"
+
+
+def render(message: Message, number_from: int = 1) -> tuple[str, list[Button]]:
+    """Text for the terminal and the buttons in the order they were numbered."""
+    lines: list[str] = []
+    if message.title:
+        lines.append(f"== {message.title} ==")
+    if message.text:
+        lines.append(message.text)
+    lines.extend(f"  {k}: {v}" for k, v in message.fields)
+    lines.extend(f"  • {item}" for item in message.items)
+    numbered: list[Button] = []
+    choices = []
+    for button in message.buttons:
+        if button.url:
+            choices.append(f"{button.label}: {button.url}")
+            continue
+        numbered.append(button)
+        choices.append(f"[{number_from + len(numbered) - 1}] {button.label}")
+    if choices:
+        lines.append("  " + "   ".join(choices))
+    if message.suggestions:
+        lines.append("  " + "   ".join(f"({n}) {s}" for n, s in enumerate(message.suggestions, start=1)))
+    if message.footer:
+        lines.append(f"  ({message.footer})")
+    return "\n".join(lines), numbered
+
+
+class ConsoleTransport:
+    """Delivers pushes to the open terminal; message ids are numbers local to the session."""
+
+    platform = PLATFORM
+
+    def __init__(self, session: ConsoleSession) -> None:
+        self.session = session
+
+    async def send(self, chat_id: str, message: Message) -> str:
+        return self.session.show(message, label=_("notification"))
+
+    async def edit(self, chat_id: str, message_id: str, message: Message) -> None:
+        self.session.show(message, label=_("updated #%(id)s") % {"id": message_id}, message_id=message_id)
+
+    def limits(self, chat_id: str) -> list[tuple[str, float]]:
+        return []
+
+
+class ConsoleSession:
+    def __init__(self, app: App, email: str, out: TextIO = sys.stdout) -> None:
+        self.app = app
+        self.email = email
+        self.out = out
+        self.person_id: int | None = None
+        self.language: str | None = None
+        self._next_id = 1
+        self._buttons: list[tuple[Button, str]] = []
+        self.transport = ConsoleTransport(self)
+
+    def show(self, message: Message, *, label: str | None = None, message_id: str | None = None) -> str:
+        mid = message_id or str(self._next_id)
+        if message_id is None:
+            self._next_id += 1
+        text, buttons = render(message, number_from=len(self._buttons) + 1 if not label else 1)
+        if not label or buttons:
+            if label:
+                self._buttons = []
+            self._buttons.extend((b, mid) for b in buttons)
+        header = f"[{label}] " if label else ""
+        self.out.write(f"{header}{text}\n\n")
+        self.out.flush()
+        return mid
+
+    def request_for(self, line: str) -> Request | None:
+        chat = Chat(PLATFORM, self.email)
+        text = line.strip()
+        if not text:
+            return None
+        base = Request(chat=chat, user_id=self.email, kind="text", args=text)
+        if text.startswith("/"):
+            name, _sep, args = text[1:].partition(" ")
+            base.kind, base.name, base.args = "command", name, args.strip()
+        elif text.isdigit() and self._buttons and 1 <= int(text) <= len(self._buttons):
+            button, mid = self._buttons[int(text) - 1]
+            base.kind, base.name, base.value, base.message_id, base.args = (
+                "action",
+                button.action,
+                button.value,
+                mid,
+                "",
+            )
+        return base
+
+    def present(self, items: list[ReplyItem], req: Request) -> None:
+        # New buttons replace the numbered choices; a reply without buttons keeps the earlier ones usable.
+        if any(isinstance(i, (Reply, Edit)) and any(not b.url for b in i.message.buttons) for i in items):
+            self._buttons = []
+        for item in items:
+            if isinstance(item, Reply):
+                self.show(item.message)
+            elif isinstance(item, Edit):
+                self.show(
+                    item.message,
+                    label=_("updated #%(id)s") % {"id": item.message_id or req.message_id},
+                    message_id=item.message_id or req.message_id,
+                )
+            elif isinstance(item, Notice):
+                self.out.write(f"({item.text})\n\n")
+            elif isinstance(item, (OpenForm, FormErrors, CloseForm)):
+                # The console has no modals: the dispatcher already asks field by field.
+                continue
+        self.out.flush()
+
+    async def handle_line(self, line: str) -> None:
+        req = self.request_for(line)
+        if req is None:
+            return
+        items = await self.app.dispatcher.handle(req)
+        self.present(items, req)
+        await self.deliver_pushes()
+
+    async def deliver_pushes(self) -> None:
+        if self.person_id is None:
+            await self._identify()
+        if self.person_id is None:
+            return
+        sender = self.app.sender({PLATFORM: self.transport}, person_id=self.person_id)
+        await sender.drain(max_rounds=20)
+
+    async def _identify(self) -> None:
+        from domain.people import by_identity
+
+        async with self.app.uow() as uow:
+            person = await by_identity(uow.session, PLATFORM, self.email)
+            if person is not None:
+                self.person_id = person.id
+                self.language = person.language
+
+
+async def ensure_console_identity(app: App, email: str) -> str:
+    """The terminal is trusted (whoever runs it has the database): link the console to that person."""
+    from domain.people import attach_identity, require_by_email
+
+    async with app.uow() as uow:
+        person = await require_by_email(uow.session, email)
+        await attach_identity(
+            uow.session,
+            person,
+            platform=PLATFORM,
+            user_id=person.email,
+            chat_id=person.email,
+            username=None,
+            now=app.deps.now(),
+        )
+        await uow.commit()
+        return person.email
+
+
+async def run_chat(
+    app: App,
+    email: str,
+    *,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    interactive: bool | None = None,
+    banner: Callable[[], str] | None = None,
+) -> None:
+    email = await ensure_console_identity(app, email)
+    session = ConsoleSession(app, email, out)
+    await session.deliver_pushes()
+    interactive = stdin.isatty() if interactive is None else interactive
+    if interactive:
+        with use_language(session.language or app.settings.language):
+            out.write(
+                (
+                    banner()
+                    if banner
+                    else _("Chatting as %(email)s. /help lists what you can do; Ctrl-D quits.") % {"email": email}
+                )
+                + "\n\n"
+            )
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            out.write("> ")
+            out.flush()
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line:
+            break
+        if not interactive:
+            out.write(f"> {line.rstrip()}\n")
+        await session.handle_line(line)

@@ -1,0 +1,53 @@
+"""What the sender needs from a surface: send, edit, and the limits of the platform.
+
+Each adapter implements `Transport` and turns its platform's failures into the errors below, so the
+sender decides about retries without knowing any platform.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from handlers.model import Message
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class RetryAfter(DeliveryError):
+    """The platform said 429: wait exactly this long (its `retry_after` / `Retry-After`)."""
+
+    def __init__(self, seconds: float, scope: str = "chat") -> None:
+        super().__init__(f"rate limited, retry after {seconds}s")
+        self.seconds = seconds
+        self.scope = scope
+
+
+class TransientError(DeliveryError):
+    """A 5xx or a timeout: try again with backoff."""
+
+
+class PermanentError(DeliveryError):
+    """The platform refused for good (blocked by the user, chat not found): park it as failed."""
+
+
+class MessageGone(PermanentError):
+    """The message to edit no longer exists; a new one may be sent instead."""
+
+
+class Limit(tuple[str, float]):
+    """(pacing key, minimum seconds between two messages under that key)."""
+
+
+class Transport(Protocol):
+    platform: str
+
+    async def send(self, chat_id: str, message: Message) -> str:
+        """Deliver a new message and return the platform's reference to it."""
+
+    async def edit(self, chat_id: str, message_id: str, message: Message) -> None:
+        """Replace an earlier message; "not modified" counts as success."""
+
+    def limits(self, chat_id: str) -> list[tuple[str, float]]:
+        """The pacing keys this chat falls under, each with its minimum interval."""

@@ -1,0 +1,158 @@
+"""The program directory: partners and people, loaded from the operator's CSV/XLSX files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain import importing as imp
+from domain.models import Partner, Person
+from domain.people import PARTNER_ROLES, ROLES
+
+PARTNER_TYPES = ("reseller", "msp", "si", "distributor", "referral", "technology")
+TIERS = ("registered", "silver", "gold", "platinum")
+
+PARTNER_COLUMNS = (
+    imp.Column("partner_id", imp.id_text, required=True),
+    imp.Column("name", imp.text(200), required=True),
+    imp.Column("type", imp.one_of(*PARTNER_TYPES), required=True),
+    imp.Column("tier", imp.one_of(*TIERS), required=True),
+    imp.Column("region", imp.text(50)),
+    imp.Column("country", imp.country),
+    imp.Column("verticals", imp.semicolon_list),
+    imp.Column("products", imp.semicolon_list),
+    imp.Column("cam_email", imp.email),
+    imp.Column("parent_partner_id", imp.id_text),
+    imp.Column("slack_channel", imp.text(100)),
+    imp.Column("timezone", imp.timezone),
+    imp.Column("language", imp.language),
+    imp.Column("joined_on", imp.date),
+)
+
+PEOPLE_COLUMNS = (
+    imp.Column("email", imp.email, required=True),
+    imp.Column("name", imp.text(200), required=True),
+    imp.Column("role", imp.one_of(*sorted(ROLES)), required=True),
+    imp.Column("partner_id", imp.id_text),
+    imp.Column("slack_user_id", imp.text(32)),
+    imp.Column("telegram_user_id", imp.text(32)),
+    imp.Column("timezone", imp.timezone),
+    imp.Column("language", imp.language),
+)
+
+Progress = Callable[[int], None]
+
+
+def _duplicates(rows: Sequence[tuple[int, dict[str, Any]]], key: str) -> list[imp.RowError]:
+    seen: dict[Any, int] = {}
+    errors = []
+    for number, row in rows:
+        value = row[key]
+        if value in seen:
+            errors.append(imp.RowError(number, key, f"{value!r} appears again (first on row {seen[value]})"))
+        else:
+            seen[value] = number
+    return errors
+
+
+def _drop(rows: list[tuple[int, dict[str, Any]]], errors: list[imp.RowError]) -> list[tuple[int, dict[str, Any]]]:
+    bad = {e.row for e in errors}
+    return [(n, r) for n, r in rows if n not in bad]
+
+
+async def validate_partners(session: AsyncSession, validated: imp.Validated) -> None:
+    """Cross-row checks: unique ids, and every parent exists in the file or the database."""
+    validated.errors.extend(_duplicates(validated.rows, "partner_id"))
+    in_file = {r["partner_id"] for _, r in validated.rows}
+    known = set((await session.scalars(select(Partner.external_id))).all())
+    for number, row in validated.rows:
+        parent = row.get("parent_partner_id")
+        if parent and parent not in in_file | known:
+            validated.errors.append(imp.RowError(number, "parent_partner_id", f"unknown partner {parent!r}"))
+        if parent and parent == row["partner_id"]:
+            validated.errors.append(imp.RowError(number, "parent_partner_id", "a partner cannot be its own parent"))
+    validated.errors.sort(key=lambda e: e.row)
+
+
+async def import_partners(
+    session: AsyncSession, validated: imp.Validated, *, progress: Progress | None = None
+) -> imp.ImportResult:
+    """Upsert by `partner_id`; rows with errors were already reported and are left out."""
+    result = imp.ImportResult(skipped=list(validated.errors))
+    rows = _drop(validated.rows, validated.errors)
+    existing = {p.external_id: p for p in (await session.scalars(select(Partner))).all()}
+    for _, row in rows:
+        partner = existing.get(row["partner_id"])
+        if partner is None:
+            partner = Partner(external_id=row["partner_id"])
+            session.add(partner)
+            existing[row["partner_id"]] = partner
+            result.created += 1
+        else:
+            result.updated += 1
+        partner.name, partner.type, partner.tier = row["name"], row["type"], row["tier"]
+        partner.region = (row["region"] or "").strip().lower()
+        partner.country = row["country"] or ""
+        partner.verticals = row["verticals"] or []
+        partner.products = row["products"] or []
+        partner.cam_email = row["cam_email"]
+        partner.slack_channel = row["slack_channel"]
+        partner.timezone = row["timezone"]
+        partner.language = row["language"]
+        partner.joined_on = row["joined_on"]
+        if progress:
+            progress(1)
+    await session.flush()
+    for _, row in rows:
+        parent = row.get("parent_partner_id")
+        existing[row["partner_id"]].parent_id = existing[parent].id if parent else None
+    await session.flush()
+    return result
+
+
+async def validate_people(session: AsyncSession, validated: imp.Validated) -> None:
+    validated.errors.extend(_duplicates(validated.rows, "email"))
+    partners = set((await session.scalars(select(Partner.external_id))).all())
+    for number, row in validated.rows:
+        partner = row.get("partner_id")
+        if row["role"] in PARTNER_ROLES and not partner:
+            validated.errors.append(imp.RowError(number, "partner_id", f"required for role {row['role']}"))
+        elif row["role"] not in PARTNER_ROLES and partner:
+            validated.errors.append(imp.RowError(number, "partner_id", f"must be empty for role {row['role']}"))
+        elif partner and partner not in partners:
+            validated.errors.append(
+                imp.RowError(number, "partner_id", f"unknown partner {partner!r}; import partners first")
+            )
+    validated.errors.sort(key=lambda e: e.row)
+
+
+async def import_people(
+    session: AsyncSession, validated: imp.Validated, *, progress: Progress | None = None
+) -> imp.ImportResult:
+    result = imp.ImportResult(skipped=list(validated.errors))
+    partners = {p.external_id: p.id for p in (await session.scalars(select(Partner))).all()}
+    existing = {p.email: p for p in (await session.scalars(select(Person))).all()}
+    for _, row in _drop(validated.rows, validated.errors):
+        person = existing.get(row["email"])
+        if person is None:
+            person = Person(email=row["email"])
+            session.add(person)
+            existing[row["email"]] = person
+            result.created += 1
+        else:
+            result.updated += 1
+        person.name, person.role = row["name"], row["role"]
+        person.partner_id = partners[row["partner_id"]] if row.get("partner_id") else None
+        person.slack_user_id = row["slack_user_id"]
+        person.telegram_user_id = row["telegram_user_id"]
+        if row["timezone"]:
+            person.timezone = row["timezone"]
+        if row["language"]:
+            person.language = row["language"]
+        if progress:
+            progress(1)
+    await session.flush()
+    return result

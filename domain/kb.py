@@ -1,0 +1,290 @@
+"""The knowledge base as the program keeps it: articles in the database, searches and feedback.
+
+Files are the source (`partnerbot kb import DIR`); the database is what every worker reads, and each
+worker keeps a `SearchIndex` built from it, rebuilt when the articles change. Every search and every
+piece of feedback is recorded for deflection analytics (DOMAIN.md, "Knowledge base").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, delete, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.db import UowFactory
+from domain.errors import InvalidInput, NotFound
+from domain.i18n import N_
+from domain.models import Base, utcnow
+from knowledge_base.articles import Article, load_articles
+from knowledge_base.search import Hit, SearchIndex
+
+MAX_QUERY = 500
+INDEX_RECHECK_SECONDS = 30.0
+
+
+class KbArticle(Base):
+    __tablename__ = "kb_articles"
+    __table_args__ = (UniqueConstraint("article_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audience: Mapped[str] = mapped_column(String(20), default="partner")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(String(20), default="file")
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    path: Mapped[str | None] = mapped_column(String(500))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KbSearch(Base):
+    __tablename__ = "kb_searches"
+    __table_args__ = (Index("ix_kb_searches_person_time", "person_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    query: Mapped[str] = mapped_column(String(MAX_QUERY))
+    language: Mapped[str] = mapped_column(String(10))
+    results: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered: Mapped[bool] = mapped_column(Boolean, default=False)
+    platform: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class KbFeedback(Base):
+    __tablename__ = "kb_feedback"
+    __table_args__ = (UniqueConstraint("search_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    search_id: Mapped[int] = mapped_column(ForeignKey("kb_searches.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    article_id: Mapped[str | None] = mapped_column(String(200))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class KbTicketRequest(Base):
+    """A partner asked for a ticket after a search; kept until the ticket capability takes them over."""
+
+    __tablename__ = "kb_ticket_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    search_id: Mapped[int | None] = mapped_column(ForeignKey("kb_searches.id", ondelete="SET NULL"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    query: Mapped[str] = mapped_column(String(MAX_QUERY))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    removed: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    search_id: int | None
+    query: str
+    hits: list[Hit]
+
+
+def _article_of(row: KbArticle) -> Article:
+    return Article(
+        id=row.article_id,
+        title=row.title,
+        body=row.body,
+        tags=tuple(row.tags or ()),
+        language=row.language,
+        audience=row.audience,
+        aliases=tuple(row.aliases or ()),
+        extra=dict(row.extra or {}),
+        path=row.path,
+    )
+
+
+def clean_query(query: str) -> str:
+    """Drop control characters and excess length: what a person typed, never what broke us."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in query)
+    return " ".join(printable.split())[:MAX_QUERY]
+
+
+class KnowledgeBase:
+    def __init__(self, uow: UowFactory) -> None:
+        self.uow = uow
+        self._index: SearchIndex | None = None
+        self._version: tuple[int, Any] | None = None
+        self._checked = 0.0
+        self._lock = asyncio.Lock()
+
+    async def import_dir(self, directory: Path, *, now: dt.datetime) -> ImportSummary:
+        """Validate every file first (ArticleErrors names each bad file); then upsert and prune."""
+        articles = load_articles(directory)
+        created = updated = unchanged = 0
+        async with self.uow() as uow:
+            session = uow.session
+            rows = {
+                (r.article_id, r.language): r
+                for r in (await session.scalars(select(KbArticle).where(KbArticle.source == "file"))).all()
+            }
+            for art in articles:
+                row = rows.pop(art.key, None)
+                fields = {
+                    "title": art.title,
+                    "body": art.body,
+                    "tags": list(art.tags),
+                    "aliases": list(art.aliases),
+                    "audience": art.audience,
+                    "extra": dict(art.extra),
+                    "path": art.path,
+                }
+                if row is None:
+                    session.add(
+                        KbArticle(
+                            article_id=art.id,
+                            language=art.language,
+                            source="file",
+                            status="published",
+                            updated_at=now,
+                            **fields,
+                        )
+                    )
+                    created += 1
+                elif any(getattr(row, k) != v for k, v in fields.items() if k != "path"):
+                    for key, value in fields.items():
+                        setattr(row, key, value)
+                    row.updated_at = now
+                    updated += 1
+                else:
+                    unchanged += 1
+            for row in rows.values():
+                await session.delete(row)
+            await uow.commit()
+        self._version = None
+        return ImportSummary(created, updated, len(rows), unchanged)
+
+    async def _current_version(self) -> tuple[int, Any]:
+        async with self.uow() as uow:
+            count, latest = (
+                await uow.session.execute(
+                    select(func.count(), func.max(KbArticle.updated_at)).where(KbArticle.status == "published")
+                )
+            ).one()
+        return int(count), latest
+
+    async def index(self) -> SearchIndex:
+        """The search index, rebuilt when another process changed the articles (checked every 30 s)."""
+        async with self._lock:
+            if self._index is not None and time.monotonic() - self._checked < INDEX_RECHECK_SECONDS and self._version:
+                return self._index
+            version = await self._current_version()
+            self._checked = time.monotonic()
+            if self._index is None or version != self._version:
+                async with self.uow() as uow:
+                    rows = (await uow.session.scalars(select(KbArticle).where(KbArticle.status == "published"))).all()
+                    articles = [_article_of(r) for r in rows]
+                self._index = await asyncio.to_thread(SearchIndex.build, articles)
+                self._version = version
+            return self._index
+
+    async def search(
+        self,
+        query: str,
+        *,
+        language: str,
+        top: int = 3,
+        audiences: frozenset[str] = frozenset({"partner"}),
+        person_id: int | None = None,
+        platform: str | None = None,
+        record: bool = True,
+        now: dt.datetime | None = None,
+    ) -> SearchOutcome:
+        cleaned = clean_query(query)
+        if not cleaned:
+            raise InvalidInput(N_("Type a question after /kb, for example: /kb how do I register a deal"))
+        index = await self.index()
+        hits = index.search(cleaned, language=language, top=top, audiences=audiences)
+        search_id = None
+        if record:
+            async with self.uow() as uow:
+                row = KbSearch(
+                    person_id=person_id,
+                    query=cleaned,
+                    language=language,
+                    results=[h.id for h in hits],
+                    answered=bool(hits),
+                    platform=platform,
+                    created_at=now or utcnow(),
+                )
+                uow.session.add(row)
+                await uow.commit()
+                search_id = row.id
+        return SearchOutcome(search_id, cleaned, hits)
+
+    async def article(self, article_id: str, language: str) -> Article:
+        """The article in the person's language, else English, else any language it exists in."""
+        async with self.uow() as uow:
+            rows = (
+                await uow.session.scalars(
+                    select(KbArticle).where(KbArticle.article_id == article_id, KbArticle.status == "published")
+                )
+            ).all()
+        if not rows:
+            raise NotFound(N_("That article is no longer in the knowledge base."))
+        by_lang = {r.language: r for r in rows}
+        base = language.split("_")[0]
+        row = by_lang.get(language) or by_lang.get(base) or by_lang.get("en") or rows[0]
+        return _article_of(row)
+
+    async def search_by_id(self, search_id: int, person_id: int) -> KbSearch:
+        async with self.uow() as uow:
+            row = await uow.session.get(KbSearch, search_id)
+        if row is None or row.person_id != person_id:
+            raise NotFound(N_("That answer is no longer available. Ask your question again."))
+        return row
+
+    async def feedback(self, search_id: int, person_id: int, helpful: bool, now: dt.datetime) -> None:
+        """Record (or change) this person's verdict on one answer; pressing twice keeps one record."""
+        search = await self.search_by_id(search_id, person_id)
+        async with self.uow() as uow:
+            await uow.session.execute(
+                delete(KbFeedback).where(KbFeedback.search_id == search_id, KbFeedback.person_id == person_id)
+            )
+            uow.session.add(
+                KbFeedback(
+                    search_id=search_id,
+                    person_id=person_id,
+                    helpful=helpful,
+                    article_id=(search.results or [None])[0],
+                    created_at=now,
+                )
+            )
+            await uow.commit()
+
+    async def request_ticket(self, search_id: int, person_id: int, now: dt.datetime) -> str:
+        search = await self.search_by_id(search_id, person_id)
+        async with self.uow() as uow:
+            existing = (
+                await uow.session.scalars(
+                    select(KbTicketRequest).where(
+                        KbTicketRequest.search_id == search_id, KbTicketRequest.person_id == person_id
+                    )
+                )
+            ).first()
+            if existing is None:
+                uow.session.add(
+                    KbTicketRequest(search_id=search_id, person_id=person_id, query=search.query, created_at=now)
+                )
+                await uow.commit()
+        return search.query

@@ -1,0 +1,124 @@
+"""Knowledge-base answers in chat: `kb QUERY`, plain text in a private chat, feedback and ticket offers."""
+
+from __future__ import annotations
+
+from domain.errors import InvalidInput
+from domain.i18n import N_, _, current_language
+from domain.kb import KnowledgeBase, SearchOutcome
+from handlers.deps import Deps
+from handlers.model import Button, Message, Notice, OpenForm, Reply, ReplyItem, Request
+from handlers.router import Router
+
+router = Router("kb")
+INTERNAL_ROLES = frozenset({"cam", "support_agent", "support_manager", "admin"})
+ARTICLE_PREVIEW = 3500
+
+
+def _kb(deps: Deps) -> KnowledgeBase:
+    kb: KnowledgeBase = deps.services["kb"]
+    return kb
+
+
+def _answer(outcome: SearchOutcome) -> Message:
+    ticket = Button(_("Open a ticket"), "kb.open_ticket", str(outcome.search_id or ""))
+    if not outcome.hits:
+        return Message(
+            title=_("No article answers that yet"),
+            text=_(
+                "I found nothing in the knowledge base for “%(query)s”. Try other words, or open a ticket and "
+                "support will answer."
+            )
+            % {"query": outcome.query},
+            buttons=[ticket],
+        )
+    items = [f"{n}. {hit.title} — {hit.snippet}" for n, hit in enumerate(outcome.hits, start=1)]
+    buttons = [Button(_("Read %(n)s") % {"n": n}, "kb.article", hit.id) for n, hit in enumerate(outcome.hits, start=1)]
+    value = str(outcome.search_id or "")
+    buttons += [
+        Button(_("Helpful"), "kb.helpful", value, style="primary"),
+        Button(_("Not helpful"), "kb.not_helpful", value),
+        ticket,
+    ]
+    return Message(title=_("Answers for “%(query)s”") % {"query": outcome.query}, items=items, buttons=buttons)
+
+
+async def answer(req: Request, deps: Deps, query: str) -> list[ReplyItem]:
+    assert req.person is not None
+    audiences = frozenset({"partner", "internal"}) if req.person.role in INTERNAL_ROLES else frozenset({"partner"})
+    outcome = await _kb(deps).search(
+        query,
+        language=current_language(),
+        audiences=audiences,
+        person_id=req.person.id,
+        platform=req.platform,
+        now=deps.now(),
+    )
+    return [Reply(_answer(outcome))]
+
+
+@router.command("kb", private=False, help=N_("search the knowledge base"), usage="/kb QUESTION")
+async def kb_command(req: Request, deps: Deps) -> list[ReplyItem]:
+    return await answer(req, deps, req.args)
+
+
+@router.text()
+async def plain_text(req: Request, deps: Deps) -> list[ReplyItem]:
+    return await answer(req, deps, req.args)
+
+
+@router.action("kb.article")
+async def read_article(req: Request, deps: Deps) -> list[ReplyItem]:
+    article = await _kb(deps).article(req.value, current_language())
+    body = article.body if len(article.body) <= ARTICLE_PREVIEW else article.body[:ARTICLE_PREVIEW] + " …"
+    return [Notice(_("Opening the article…")), Reply(Message(title=article.title, text=body))]
+
+
+def _search_id(req: Request) -> int:
+    try:
+        return int(req.value)
+    except ValueError:
+        raise InvalidInput(N_("That answer is no longer available. Ask your question again.")) from None
+
+
+@router.action("kb.helpful")
+async def helpful(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    await _kb(deps).feedback(_search_id(req), req.person.id, True, deps.now())
+    return [Notice(_("Thanks! Glad it helped."))]
+
+
+@router.action("kb.not_helpful")
+async def not_helpful(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    await _kb(deps).feedback(_search_id(req), req.person.id, False, deps.now())
+    return [
+        Notice(_("Thanks for telling us.")),
+        Reply(
+            Message(
+                text=_("Sorry that did not help. Try other words, or open a ticket."),
+                buttons=[Button(_("Open a ticket"), "kb.open_ticket", req.value)],
+            )
+        ),
+    ]
+
+
+@router.action("kb.open_ticket")
+async def open_ticket(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    query = await _kb(deps).request_ticket(_search_id(req), req.person.id, deps.now())
+    dispatcher = deps.services["dispatcher"]
+    if "ticket.open" in dispatcher.forms:
+        spec = dispatcher.forms["ticket.open"].spec()
+        return [OpenForm(spec, {"subject": query[:200], "description": query})]
+    return [
+        Notice(_("Request recorded.")),
+        Reply(
+            Message(
+                text=_(
+                    "I recorded your request for help with “%(query)s”. Support tickets in chat are not "
+                    "switched on yet, so the support team will contact you."
+                )
+                % {"query": query}
+            )
+        ),
+    ]
