@@ -84,10 +84,8 @@ class App:
         return await run_sweeps(self.sweeps, SweepContext(at=at, uow=self.uow, calendar=self.calendar))
 
     async def close(self) -> None:
-        for service in self.services.values():
-            closer = getattr(service, "close", None)
-            if closer is not None:
-                await closer()
+        for closer in self.services.get("closers", []):
+            await closer()
         await self.engine.dispose()
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from domain import linking
-from domain.calendar import parse_quiet_hours
+from domain.calendar import is_valid_timezone, parse_quiet_hours
 from domain.errors import InvalidInput
 from domain.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, format_datetime, set_language
 from domain.people import PersonView, by_id, update_preferences, view_of
 from handlers.deps import Deps
-from handlers.model import Message, Reply, ReplyItem, Request
+from handlers.model import FormField, FormSpec, Message, OpenForm, Reply, ReplyItem, Request
 from handlers.router import Router
 
 router = Router("account")
@@ -109,6 +109,7 @@ def _settings_message(person: PersonView, deps: Deps) -> Message:
             (_("Local time now"), format_datetime(deps.now(), person.timezone or deps.calendar.timezone)),
         ],
         items=[
+            "/settings edit  " + _("(all at once)"),
             "/lang " + "|".join(LANGUAGES),
             "/settings timezone Europe/Berlin",
             "/settings quiet 21:00-07:00  " + _("(or off)"),
@@ -137,14 +138,79 @@ SETTING_NAMES = {
 }
 
 
+def settings_form() -> FormSpec:
+    """All preferences at once: one modal on Slack, five short questions elsewhere."""
+    yes_no = (("on", _("yes")), ("off", _("no")))
+    return FormSpec(
+        name="settings",
+        title=_("Settings"),
+        submit_label=_("Save"),
+        fields=(
+            FormField("language", _("Language"), "choice", choices=tuple((c, LANGUAGE_NAMES[c]) for c in LANGUAGES)),
+            FormField(
+                "timezone",
+                _("Timezone"),
+                hint=_("An IANA name such as Europe/Berlin or America/Sao_Paulo"),
+                max_length=64,
+                parse=_timezone,
+            ),
+            FormField("quiet_hours", _("Quiet hours"), hint=_("Like 20:00-08:00, or off"), max_length=11, parse=_quiet),
+            FormField("urgent_in_quiet_hours", _("Urgent messages in quiet hours"), "choice", choices=yes_no),
+            FormField(
+                "preferred_platform",
+                _("Preferred platform"),
+                "choice",
+                required=False,
+                choices=(("slack", "Slack"), ("telegram", "Telegram"), ("console", _("Terminal"))),
+            ),
+        ),
+    )
+
+
+def _timezone(value: str) -> str:
+    if not is_valid_timezone(value):
+        raise InvalidInput(N_("Unknown timezone %(tz)s. Use a name like Europe/Berlin."), tz=value)
+    return value
+
+
+def _quiet(value: str) -> str:
+    try:
+        parse_quiet_hours(value)
+    except ValueError:
+        raise InvalidInput(
+            N_("Quiet hours look like 20:00-08:00, or off. %(value)s is not that."), value=value
+        ) from None
+    return value.lower()
+
+
+@router.form("settings", settings_form)
+async def settings_submitted(
+    req: Request, deps: Deps, values: dict[str, Any], context: dict[str, Any]
+) -> list[ReplyItem]:
+    changes = {k: v for k, v in values.items() if v is not None}
+    if "urgent_in_quiet_hours" in changes:
+        changes["urgent_in_quiet_hours"] = changes["urgent_in_quiet_hours"] == "on"
+    return await _apply(req, deps, changes)
+
+
 @router.command(
-    "settings", help=N_("language, timezone, quiet hours, preferred platform"), usage="/settings [NAME VALUE]"
+    "settings", help=N_("language, timezone, quiet hours, preferred platform"), usage="/settings [edit | NAME VALUE]"
 )
 async def settings(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     parts = req.args.split(maxsplit=1)
     if not parts:
         return [Reply(_settings_message(req.person, deps))]
+    if parts[0].lower() == "edit":
+        person = req.person
+        current = {
+            "language": person.language or deps.default_language,
+            "timezone": person.timezone or deps.calendar.timezone,
+            "quiet_hours": person.quiet_hours or deps.default_quiet_hours,
+            "urgent_in_quiet_hours": "on" if person.urgent_in_quiet_hours else "off",
+            "preferred_platform": person.preferred_platform,
+        }
+        return [OpenForm(settings_form(), {k: v for k, v in current.items() if v})]
     name = SETTING_NAMES.get(parts[0].lower())
     if name is None or len(parts) < 2:
         raise InvalidInput(N_("Use /settings NAME VALUE, where NAME is language, timezone, quiet, urgent or platform."))
