@@ -7,10 +7,20 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 Clock = Callable[[], float]
+
+
+class Limiter(Protocol):
+    """What the fakes need from a limiter: ask first, spend only when every limit allows the send."""
+
+    def retry_after(self, key: object) -> int: ...
+
+    def spend(self, key: object) -> None: ...
 
 
 @dataclass
@@ -45,3 +55,31 @@ class RateLimiter:
     def spend(self, key: object) -> None:
         """Record one send for `key`."""
         self._refill(key).tokens -= 1.0
+
+
+@dataclass
+class WindowLimiter:
+    """At most `limit` sends per key in any `window` seconds (Telegram's "20 messages per minute")."""
+
+    limit: int
+    window: float
+    clock: Clock = time.monotonic
+    _sent: dict[object, deque[float]] = field(default_factory=dict)
+
+    def _recent(self, key: object) -> deque[float]:
+        now = self.clock()
+        sent = self._sent.setdefault(key, deque())
+        while sent and sent[0] <= now - self.window:
+            sent.popleft()
+        return sent
+
+    def retry_after(self, key: object) -> int:
+        """Whole seconds until the oldest send in the window expires; 0 means it may send now."""
+        sent = self._recent(key)
+        if len(sent) < self.limit:
+            return 0
+        return max(1, math.ceil(sent[0] + self.window - self.clock()))
+
+    def spend(self, key: object) -> None:
+        """Record one send for `key`."""
+        self._recent(key).append(self.clock())

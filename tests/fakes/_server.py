@@ -54,7 +54,7 @@ class FakeServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock, shutdown_timeout=1.0).start()
+        await web.SockSite(self._runner, sock).start()
 
     async def close(self) -> None:
         """Stop serving; idempotent so a failing test's teardown never masks the real error."""

@@ -125,12 +125,8 @@ class FakeSlackAPI(FakeServer):
         self._ts = itertools.count(100, 100)
         self._ids = itertools.count(1)
         self._channel_methods = frozenset(channel_limited_methods)
-        self._channel_limiter = (
-            RateLimiter(channel_rate_per_s, channel_burst, clock) if channel_rate_per_s else None
-        )
-        self._method_limiters = {
-            m: RateLimiter(rate, 1.0, clock) for m, rate in (method_rate_per_s or {}).items()
-        }
+        self._channel_limiter = RateLimiter(channel_rate_per_s, channel_burst, clock) if channel_rate_per_s else None
+        self._method_limiters = {m: RateLimiter(rate, 1.0, clock) for m, rate in (method_rate_per_s or {}).items()}
         self._methods: dict[str, Callable[[Response], Response]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -169,9 +165,7 @@ class FakeSlackAPI(FakeServer):
         is_bot: bool = False,
     ) -> SlackUser:
         """Register a member so users.info, users.lookupByEmail and DMs know them."""
-        user = SlackUser(
-            user_id, email, name, real_name or name, display_name or name, tz, self.team_id, is_bot
-        )
+        user = SlackUser(user_id, email, name, real_name or name, display_name or name, tz, self.team_id, is_bot)
         self.users[user_id] = user
         return user
 
@@ -208,7 +202,7 @@ class FakeSlackAPI(FakeServer):
     ) -> None:
         """Make the next `times` calls of `method` fail: an error code, a 5xx, or 429 ratelimited."""
         if status == 429:
-            failure = Failure(429, "ratelimited", retry_after or 1)
+            failure = Failure(429, "ratelimited", 1 if retry_after is None else retry_after)
         elif status >= 500:
             failure = Failure(status, error or "internal_error")
         else:
@@ -285,12 +279,10 @@ class FakeSlackAPI(FakeServer):
         return web.Response(text="ok")
 
     def _failure_response(self, failure: Failure) -> web.Response:
-        headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else None
+        headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else None
         if failure.status == 429:
             self.rate_limited_count += 1
-        return web.json_response(
-            {"ok": False, "error": failure.error}, status=failure.status, headers=headers
-        )
+        return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
 
     def _rate_limit(self, method: str, params: Response) -> web.Response | None:
         checks: list[tuple[RateLimiter, object]] = []
@@ -451,9 +443,7 @@ class FakeSlackAPI(FakeServer):
         reactions.append({"name": name, "users": [self.bot_user_id], "count": 1})
         return {"ok": True}
 
-    def _store_view(
-        self, view: Any, *, view_id: str | None = None, previous: Response | None = None
-    ) -> Response:
+    def _store_view(self, view: Any, *, view_id: str | None = None, previous: Response | None = None) -> Response:
         errors = view_errors(view)
         if errors:
             raise SlackError("invalid_arguments", errors)
@@ -493,9 +483,7 @@ class FakeSlackAPI(FakeServer):
     def _views_update(self, params: Response) -> Response:
         view_id = params.get("view_id")
         if not view_id and params.get("external_id"):
-            view_id = next(
-                (v["id"] for v in self.views.values() if v["external_id"] == params["external_id"]), None
-            )
+            view_id = next((v["id"] for v in self.views.values() if v["external_id"] == params["external_id"]), None)
         current = self.views.get(view_id or "")
         if current is None:
             raise SlackError("not_found")

@@ -112,9 +112,7 @@ def _check_block(block: Any, pointer: str, errors: list[str]) -> None:
         _check_element(block["element"], f"{pointer}/element", errors)
 
 
-def block_errors(
-    blocks: list[Any], pointer: str = "/blocks", max_blocks: int = MAX_MESSAGE_BLOCKS
-) -> list[str]:
+def block_errors(blocks: list[Any], pointer: str = "/blocks", max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[str]:
     """Every limit the blocks break, as Slack words them; empty when the blocks are acceptable."""
     errors: list[str] = []
     if len(blocks) > max_blocks:

@@ -32,15 +32,11 @@ def _trigger_id() -> str:
     return f"{next(_counter)}.{int(time.time())}.{uuid.uuid4().hex[:16]}"
 
 
-def slack_signed_request(
-    signing_secret: str, body: str, timestamp: int | str | None = None
-) -> dict[str, str]:
+def slack_signed_request(signing_secret: str, body: str, timestamp: int | str | None = None) -> dict[str, str]:
     """Headers Slack sends with `body`: v0 HMAC-SHA256 of "v0:{ts}:{body}" (pass an old ts to test replay)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(signing_secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-    content_type = (
-        "application/json" if body.lstrip().startswith("{") else "application/x-www-form-urlencoded"
-    )
+    content_type = "application/json" if body.lstrip().startswith("{") else "application/x-www-form-urlencoded"
     return {
         "X-Slack-Request-Timestamp": ts,
         "X-Slack-Signature": f"v0={digest}",
@@ -248,9 +244,7 @@ def event_callback(
 
 def url_verification_body(challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P") -> str:
     """The handshake Slack sends when the events URL is configured."""
-    return json.dumps(
-        {"token": "verification-token-unused", "challenge": challenge, "type": "url_verification"}
-    )
+    return json.dumps({"token": "verification-token-unused", "challenge": challenge, "type": "url_verification"})
 
 
 def message_event(

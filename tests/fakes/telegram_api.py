@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.fakes._ratelimit import Clock, RateLimiter
+from tests.fakes._ratelimit import Clock, Limiter, RateLimiter, WindowLimiter
 from tests.fakes._server import Call, Failure, FakeServer, read_params
 from tests.fakes.telegram_markup import EntityParseError, parse_text
 
@@ -59,8 +59,7 @@ CHAT_NOT_FOUND = "Bad Request: chat not found"
 BLOCKED = "Forbidden: bot was blocked by the user"
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 WEBHOOK_CONFLICT = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
 COMMAND_INVALID = "Bad Request: BOT_COMMAND_INVALID"
 
@@ -99,7 +98,7 @@ class FakeTelegramAPI(FakeServer):
         enforce_limits: bool = False,
         chat_rate_per_s: float = 1.0,
         chat_burst: float = 1.0,
-        group_rate_per_min: float = 20.0,
+        group_per_min: int = 20,
         bot_rate_per_s: float = 30.0,
         poll_max_wait: float = 0.5,
         clock: Clock = time.monotonic,
@@ -133,10 +132,10 @@ class FakeTelegramAPI(FakeServer):
         self._updates: list[dict[str, Any]] = []
         self._last_update_id = 0
         self._update_event: asyncio.Event | None = None
-        self._limits = (
+        self._limits: dict[str, Limiter] = (
             {
                 "chat": RateLimiter(chat_rate_per_s, chat_burst, clock),
-                "group": RateLimiter(group_rate_per_min / 60.0, group_rate_per_min, clock),
+                "group": WindowLimiter(group_per_min, 60.0, clock),
                 "bot": RateLimiter(bot_rate_per_s, bot_rate_per_s, clock),
             }
             if enforce_limits
@@ -187,9 +186,7 @@ class FakeTelegramAPI(FakeServer):
         first_name: str | None = None,
     ) -> dict[str, Any]:
         """Register a chat; without a type, >0 is private, -100… a supergroup, other <0 a group."""
-        kind = type or (
-            "private" if chat_id > 0 else "supergroup" if str(chat_id).startswith("-100") else "group"
-        )
+        kind = type or ("private" if chat_id > 0 else "supergroup" if str(chat_id).startswith("-100") else "group")
         chat: dict[str, Any] = {"id": chat_id, "type": kind}
         if kind == "private":
             chat["first_name"] = first_name or f"User{chat_id}"
@@ -227,9 +224,7 @@ class FakeTelegramAPI(FakeServer):
         if status == 429:
             retry_after = retry_after or 1
             description = description or f"Too Many Requests: retry after {retry_after}"
-        self._queue_failure(
-            method, Failure(status, description or _default_description(status), retry_after), times
-        )
+        self._queue_failure(method, Failure(status, description or _default_description(status), retry_after), times)
 
     def push_update(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates; assigns update_id when missing and returns it."""
@@ -368,7 +363,7 @@ class FakeTelegramAPI(FakeServer):
     def _check_limits(self, method: str, chat: dict[str, Any]) -> None:
         if not self._limits or method not in SENDING_METHODS:
             return
-        checks: list[tuple[RateLimiter, object]] = [
+        checks: list[tuple[Limiter, object]] = [
             (self._limits["chat"], chat["id"]),
             (self._limits["bot"], "bot"),
         ]
@@ -420,9 +415,7 @@ class FakeTelegramAPI(FakeServer):
         self._check_blocked(chat)
         text, entities = self._text(params, too_long=TOO_LONG)
         markup = self._markup(params)
-        reply_to = params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get(
-            "message_id"
-        )
+        reply_to = params.get("reply_to_message_id") or (params.get("reply_parameters") or {}).get("message_id")
         if reply_to and int(reply_to) not in self._messages.get(chat["id"], {}):
             raise _bad(REPLY_NOT_FOUND)
         self._check_limits("sendMessage", chat)

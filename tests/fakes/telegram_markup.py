@@ -290,8 +290,7 @@ def parse_html(text: str) -> tuple[str, list[Entity]]:
             if tag not in _HTML_TAGS:
                 raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {offset}')
             attrs = {
-                m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
-                for m in _ATTR.finditer(match.group(3))
+                m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTR.finditer(match.group(3))
             }
             opened = _Open(_HTML_TAGS[tag], offset, out.u16)
             if tag == "a":
