@@ -161,6 +161,7 @@ async def remind_unlinked(ctx: SweepContext) -> int:
                     platform="slack",
                     chat_id=person.slack_user_id,
                     business_days_only=True,
+                    now=ctx.at,
                 )
             elif person.telegram_user_id:
                 await enqueue(
@@ -172,6 +173,7 @@ async def remind_unlinked(ctx: SweepContext) -> int:
                     platform="telegram",
                     chat_id=person.telegram_user_id,
                     business_days_only=True,
+                    now=ctx.at,
                 )
             else:
                 await session.refresh(person, ["partner"])
@@ -185,6 +187,7 @@ async def remind_unlinked(ctx: SweepContext) -> int:
                         payload=payload,
                         person_id=cam.id,
                         business_days_only=True,
+                        now=ctx.at,
                     )
             person.link_reminded_at = ctx.at
             count += 1

@@ -47,8 +47,14 @@ async def enqueue(
     urgent: bool = False,
     business_days_only: bool = False,
     not_before: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> bool:
-    """Queue one push unless a push with this idempotency key exists; True when it was queued."""
+    """Queue one push unless a push with this idempotency key exists; True when it was queued.
+
+    `now` is the caller's clock (a sweep's instant, a handler's `deps.now()`), so pushes queued by
+    `sweep --at T` are due as of T.
+    """
+    now = now or dt.datetime.now(dt.UTC)
     if person_id is None and (platform is None or chat_id is None):
         raise ValueError("a push needs a person or a platform chat")
     insert = _insert(session)
@@ -65,8 +71,8 @@ async def enqueue(
         "respect_business_days": business_days_only,
         "status": "pending",
         "attempts": 0,
-        "not_before": not_before or dt.datetime.now(dt.UTC),
-        "created_at": dt.datetime.now(dt.UTC),
+        "not_before": not_before or now,
+        "created_at": now,
     }
     stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
     result = await session.execute(stmt)

@@ -220,8 +220,6 @@ async def settings(req: Request, deps: Deps) -> list[ReplyItem]:
         if value.lower() not in ON_WORDS | OFF_WORDS:
             raise InvalidInput(N_("Answer on or off."))
         changes[name] = value.lower() in ON_WORDS
-    elif name == "quiet_hours" and parse_quiet_hours(value) is None and value.lower() not in ("off",):
-        raise InvalidInput(N_("Quiet hours look like 20:00-08:00, or off. %(value)s is not that."), value=value)
     return await _apply(req, deps, changes)
 
 

@@ -1,0 +1,194 @@
+"""Linking, help, settings, language, roles and group privacy, as a person in a chat sees them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.app import build_app
+from bot.config import load_settings
+from domain import linking
+from domain.people import by_email
+from handlers.dispatch import Dispatcher
+from handlers.model import Message, Reply
+from handlers.router import Router
+from tests.chat import ChatFactory, FakeChat
+
+
+async def issue(chats: ChatFactory, email: str) -> str:
+    async with chats.app.uow() as uow:
+        code = await linking.issue_code(uow.session, email, chats.clock())
+        await uow.commit()
+    return code.code
+
+
+async def test_stranger_gets_only_linking_instructions(chats: ChatFactory) -> None:
+    stranger = chats.stranger()
+    for text in ("/help", "/settings", "/kb deal", "how do I register a deal"):
+        answer = await stranger.send(text)
+        assert "link code" in answer.text.lower(), text
+        assert "Your settings" not in answer.text
+
+
+async def test_link_code_links_once_and_welcomes(chats: ChatFactory) -> None:
+    code = await issue(chats, "ana@acme.example")
+    chat = FakeChat(chats.app, "", "telegram", "777")
+    answer = await chat.send(f"/start {code}")
+    assert "Welcome, Ana Schmidt" in answer.text
+    assert "Acme Cloud Resellers" in answer.text
+    assert "Your settings" in (await chat.send("/settings")).text
+
+    thief = FakeChat(chats.app, "", "telegram", "888")
+    assert "already used" in (await thief.send(f"/link {code}")).text
+    assert "link code" in (await thief.send("/settings")).text.lower()
+
+
+async def test_expired_and_unknown_codes_are_refused(chats: ChatFactory) -> None:
+    code = await issue(chats, "ben@globex.example")
+    chats.clock.advance(days=7, seconds=1)
+    chat = FakeChat(chats.app, "", "telegram", "999")
+    assert "expired" in (await chat.send(f"/start {code}")).text
+    assert "not valid" in (await chat.send("/start nope-nope")).text
+    assert "link code" in (await chat.send("/help")).text.lower()
+
+
+async def test_codes_are_safe_for_telegram_start_parameter(chats: ChatFactory) -> None:
+    for _ in range(20):
+        code = await issue(chats, "ana@acme.example")
+        assert 16 <= len(code) <= 64
+        assert all(c.isalnum() or c in "_-" for c in code)
+
+
+async def test_help_lists_only_what_the_role_can_do(chats: ChatFactory) -> None:
+    staff_only = Router("staff")
+
+    @staff_only.command("queue", roles=frozenset({"support_agent"}), help="open tickets by SLA due")
+    async def queue(req, deps):  # type: ignore[no-untyped-def]
+        return [Reply(Message(text="the queue"))]
+
+    from handlers import account
+
+    dispatcher = Dispatcher([account.router, staff_only], chats.app.deps)
+    chats.app.deps.services["dispatcher"] = dispatcher
+    chats.app.dispatcher = dispatcher
+    partner = await chats.linked("ana@acme.example")
+    agent = await chats.linked("sam.support@vendor.example")
+    assert "/queue" not in (await partner.send("/help")).text
+    assert "/queue" in (await agent.send("/help")).text
+    refused = await partner.send("/queue")
+    assert "not available for your role" in refused.text
+    assert "the queue" == (await agent.send("/queue")).text
+
+
+async def test_unknown_command_suggests_the_closest(chats: ChatFactory) -> None:
+    chat = await chats.linked("ana@acme.example")
+    assert "Did you mean /settings?" in (await chat.send("/setings")).text
+    assert "Send /help" in (await chat.send("/xyzzy")).text
+
+
+async def test_nothing_private_in_a_group(chats: ChatFactory) -> None:
+    await chats.linked("ana@acme.example")
+    group = chats.group("ana@acme.example")
+    answer = await group.send("/settings")
+    assert "private chat" in answer.text
+    assert "Europe/Berlin" not in answer.text and "Timezone" not in answer.text
+    assert await group.send("what is the payout date") == type(answer)([])
+
+
+async def test_settings_change_one_value_with_validation(chats: ChatFactory) -> None:
+    chat = await chats.linked("ana@acme.example")
+    assert "Unknown timezone" in (await chat.send("/settings timezone Mars/Olympus")).text
+    answer = await chat.send("/settings timezone America/Sao_Paulo")
+    assert "Saved" in answer.text and "America/Sao_Paulo" in answer.text
+    assert "look like 20:00-08:00" in (await chat.send("/settings quiet 25:00-08:00")).text
+    assert "22:00-06:00" in (await chat.send("/settings quiet 22:00-06:00")).text
+    async with chats.app.uow() as uow:
+        person = await by_email(uow.session, "ana@acme.example")
+        assert person is not None
+        assert (person.timezone, person.quiet_hours) == ("America/Sao_Paulo", "22:00-06:00")
+
+
+async def test_settings_form_field_by_field_asks_again_and_cancel_saves_nothing(chats: ChatFactory) -> None:
+    chat = await chats.linked("ana@acme.example")
+    first = await chat.send("/settings edit")
+    assert "step 1 of 5" in first.text
+    again = await chat.send("Klingon")
+    assert "Choose one of" in again.text and "step 1 of 5" in again.text
+    assert "step 2 of 5" in (await chat.send("3")).text
+    assert "Unknown timezone" in (await chat.send("Asia/Nowhere")).text
+    assert "Cancelled" in (await chat.send("/cancel")).text
+    async with chats.app.uow() as uow:
+        person = await by_email(uow.session, "ana@acme.example")
+        assert person is not None and person.language == "en"
+    assert "nothing to cancel" in (await chat.send("cancel")).text
+
+
+async def test_half_filled_form_survives_a_restart(chats: ChatFactory, database_url: str) -> None:
+    chat = await chats.linked("ana@acme.example")
+    await chat.send("/settings edit")
+    await chat.send("English")
+    restarted = build_app(load_settings(database_url=database_url), clock=chats.clock)
+    try:
+        chat.app = restarted
+        for value in ("Asia/Tokyo", "off", "no"):
+            await chat.send(value)
+        done = await chat.send("-")
+        assert "Saved" in done.text and "Asia/Tokyo" in done.text
+    finally:
+        await restarted.close()
+
+
+async def test_modal_submission_reports_errors_per_field(chats: ChatFactory) -> None:
+    chat = await chats.linked("ana@acme.example")
+    opened = await chat.send("/settings edit")
+    assert opened.text  # console has no modals: the first question
+    bad = await chat.submit(
+        "settings", {"language": "de", "timezone": "Nowhere/X", "quiet_hours": "off", "urgent_in_quiet_hours": "off"}
+    )
+    from handlers.model import FormErrors
+
+    errors = next(i for i in bad.items if isinstance(i, FormErrors)).errors
+    assert set(errors) == {"timezone"}
+    good = await chat.submit(
+        "settings",
+        {
+            "language": "de",
+            "timezone": "Europe/Berlin",
+            "quiet_hours": "off",
+            "urgent_in_quiet_hours": "on",
+            "preferred_platform": "",
+        },
+    )
+    assert "Gespeichert" in good.text or "Saved" in good.text
+
+
+async def test_lang_switches_the_language_of_replies(chats: ChatFactory) -> None:
+    chat = await chats.linked("ana@acme.example")
+    assert "Sprache" in (await chat.send("/lang de")).text
+    assert "Was Sie tun können" in (await chat.send("/help")).text
+    assert "日本語" in (await chat.send("/lang ja")).text
+    assert "Idioma" in (await chat.send("/lang pt-br")).text
+    assert (
+        "Unknown language" in (await chat.send("/lang xx")).text
+        or "Idioma desconhecido" in (await chat.send("/lang xx")).text
+    )
+
+
+async def test_a_crash_in_a_handler_is_a_friendly_line_with_a_reference(chats: ChatFactory) -> None:
+    broken = Router("broken")
+
+    @broken.command("boom", help="explodes")
+    async def boom(req, deps):  # type: ignore[no-untyped-def]
+        raise RuntimeError("secret internals")
+
+    chats.app.dispatcher = Dispatcher([broken], chats.app.deps)
+    chat = await chats.linked("ana@acme.example")
+    answer = await chat.send("/boom")
+    assert "Something went wrong (ref " in answer.text
+    assert "secret internals" not in answer.text
+
+
+async def test_dates_are_shown_in_the_persons_locale_and_timezone(chats: ChatFactory) -> None:
+    chats.clock.now = dt.datetime(2026, 11, 25, 16, 30, tzinfo=dt.UTC)
+    chat = await chats.linked("kenji@kaiju.example")
+    text = (await chat.send("/settings")).text
+    assert "2026/11/26 1:30:00" in text  # Asia/Tokyo, Japanese medium format
