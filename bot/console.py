@@ -76,7 +76,7 @@ class ConsoleTransport:
 
 
 class ConsoleSession:
-    def __init__(self, app: App, email: str, out: TextIO = sys.stdout) -> None:
+    def __init__(self, app: App, email: str, out: TextIO) -> None:
         self.app = app
         self.email = email
         self.out = out
@@ -189,11 +189,13 @@ async def run_chat(
     app: App,
     email: str,
     *,
-    stdin: TextIO = sys.stdin,
-    out: TextIO = sys.stdout,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
     interactive: bool | None = None,
     banner: Callable[[], str] | None = None,
 ) -> None:
+    stdin = stdin or sys.stdin
+    out = out or sys.stdout
     email = await ensure_console_identity(app, email)
     session = ConsoleSession(app, email, out)
     await session.deliver_pushes()

@@ -143,7 +143,7 @@ class BusinessCalendar:
             if remaining <= available:
                 return (cursor + remaining).astimezone(dt.UTC)
             remaining -= available
-            cursor = self.next_business_time(end + dt.timedelta(seconds=1), tz_name).astimezone(tz)
+            cursor = self.next_business_time(end, tz_name).astimezone(tz)
 
     def add_business_days(self, at: dt.datetime, days: int, tz_name: str | None = None) -> dt.datetime:
         """The same local time `days` business days later (end-of-window if that day is shorter)."""

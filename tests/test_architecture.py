@@ -1,0 +1,54 @@
+"""Imports point one way (STYLE.md §1): bot → handlers → domain; only adapters touch a chat SDK."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAT_SDKS = ("slack_sdk", "slack_bolt", "telegram", "aiohttp")
+
+
+def imported_modules(package: str) -> list[tuple[Path, str]]:
+    found = []
+    for path in (ROOT / package).rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [(path, alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.append((path, node.module))
+    return found
+
+
+def offenders(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path, name in imported_modules(package)
+        if name.split(".")[0] in forbidden
+    ]
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("domain", ("bot", "handlers", *CHAT_SDKS)),
+        ("knowledge_base", ("bot", "handlers", "domain", *CHAT_SDKS)),
+        ("handlers", ("bot", *CHAT_SDKS)),
+    ],
+)
+def test_imports_point_one_way(package: str, forbidden: tuple[str, ...]) -> None:
+    assert offenders(package, forbidden) == []
+
+
+def test_only_the_adapters_import_a_chat_sdk() -> None:
+    allowed = ("bot/slack", "bot/telegram")
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path, name in imported_modules("bot")
+        if name.split(".")[0] in ("slack_sdk", "slack_bolt", "telegram")
+        and not str(path.relative_to(ROOT)).startswith(allowed)
+    ]
+    assert wrong == []
