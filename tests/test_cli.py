@@ -63,7 +63,7 @@ def test_bad_rows_are_reported_by_row_and_column_and_nothing_is_imported(db: lis
     assert "row 4, column joined_on: '2026-02-31' is not a date" in err
     assert "row 5, column cam_email" in err and "row 5, column timezone" in err and "row 5, column language" in err
     assert "nothing imported" in err
-    code, out, err = run("import", "people", str(DEMO / "people.csv"), *db)
+    code, _, err = run("import", "people", str(DEMO / "people.csv"), *db)
     assert code == 2 and "unknown partner 'P-ACME'" in err  # proves no partner was written
 
 
