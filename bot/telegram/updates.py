@@ -1,0 +1,144 @@
+"""One incoming update, from webhook or polling alike: record it once, dispatch it, deliver the answer.
+
+The update id is stored under the database's unique key before anything else happens, so a
+redelivery (Telegram retries when it gets no 200 in time) or a second `serve` process on the same
+PostgreSQL database recognises it and does nothing. Every callback query is answered, exactly once,
+also when the answer is a refusal or an error, so no button keeps spinning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from telegram import Update
+
+from bot import metrics
+from bot.app import App
+from bot.telegram.requests import PLATFORM, Incoming
+from bot.telegram.transport import TelegramTransport
+from bot.transport import DeliveryError, MessageGone, RetryAfter, TransientError
+from domain.models import ProcessedUpdate
+from handlers.dispatch import unexpected_reply
+from handlers.model import CloseForm, Edit, FormErrors, Message, Notice, OpenForm, Reply, ReplyItem, Request
+
+logger = logging.getLogger(__name__)
+
+REPLY_ATTEMPTS = 3
+MAX_REPLY_WAIT = 30.0
+"""A 429 asking for longer than this is not waited out inside an update; the reply is dropped, logged."""
+
+
+async def first_time(app: App, update_id: int) -> bool:
+    """Record the update id; False when it was recorded before (by us or by another process)."""
+    async with app.uow() as uow:
+        session = uow.session
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = (
+            insert(ProcessedUpdate)
+            .values(platform=PLATFORM, update_id=str(update_id), received_at=app.deps.now())
+            .on_conflict_do_nothing(index_elements=["platform", "update_id"])
+        )
+        result = await session.execute(stmt)
+        await uow.commit()
+    return bool(result.rowcount)
+
+
+async def _with_retries(call: Callable[[], Awaitable[Any]], what: str) -> Any:
+    """Direct replies are not in the outbox: wait out a short 429 or a blip, then give up loudly."""
+    for attempt in range(1, REPLY_ATTEMPTS + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            metrics.RATE_LIMITED.labels(PLATFORM).inc()
+            if exc.seconds > MAX_REPLY_WAIT or attempt == REPLY_ATTEMPTS:
+                raise
+            await asyncio.sleep(exc.seconds)
+        except TransientError:
+            if attempt == REPLY_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+    raise AssertionError(f"unreachable: {what}")
+
+
+class UpdateProcessor:
+    """Shared by the webhook and the polling loop, so both behave exactly alike."""
+
+    def __init__(self, app: App, transport: TelegramTransport) -> None:
+        self.app = app
+        self.transport = transport
+
+    async def process(self, update: Update, incoming: Incoming) -> str:
+        """Handle an update already known to be new; returns the outcome for metrics and logs."""
+        started = time.perf_counter()
+        outcome = "handled"
+        answered = incoming.callback_query_id is None
+        try:
+            items: list[ReplyItem] = []
+            if incoming.request is not None:
+                items = await self.app.dispatcher.handle(incoming.request)
+            if not answered:
+                answered = True
+                await self._answer(incoming.callback_query_id or "", items)
+            if incoming.request is not None:
+                await self.deliver(incoming.request, items)
+        except Exception:
+            outcome = "error"
+            text = unexpected_reply(f"telegram update {update.update_id}")
+            if not answered:
+                answered = True
+                await self._answer(incoming.callback_query_id or "", [Notice(text, alert=True)])
+            elif incoming.request is not None:
+                await self.deliver(incoming.request, [Reply(Message(text=text))])
+        finally:
+            metrics.HANDLER_LATENCY.labels(PLATFORM).observe(time.perf_counter() - started)
+            metrics.UPDATES.labels(PLATFORM, outcome).inc()
+        return outcome
+
+    async def _answer(self, query_id: str, items: list[ReplyItem]) -> None:
+        notices = [i for i in items if isinstance(i, Notice)]
+        text = "\n".join(n.text for n in notices)
+        try:
+            await _with_retries(
+                lambda: self.transport.answer_callback(query_id, text, alert=any(n.alert for n in notices)),
+                "answerCallbackQuery",
+            )
+        except DeliveryError as exc:
+            logger.warning("could not answer callback query: %s", exc)
+
+    async def deliver(self, req: Request, items: list[ReplyItem]) -> None:
+        """Send replies in order; a reply that cannot be delivered is logged, the rest still go."""
+        chat_id = req.chat.chat_id
+        for item in items:
+            try:
+                if isinstance(item, Reply):
+                    await self._send(chat_id, item.message)
+                elif isinstance(item, Edit):
+                    await self._edit(chat_id, item.message_id or req.message_id, item.message)
+                elif isinstance(item, Notice) and req.kind != "action":
+                    await self._send(chat_id, Message(text=item.text))
+                elif isinstance(item, OpenForm):
+                    logger.error(
+                        "OpenForm for %s reached the Telegram adapter; forms go field by field", item.spec.name
+                    )
+                elif isinstance(item, (FormErrors, CloseForm, Notice)):
+                    continue
+            except DeliveryError as exc:
+                logger.warning("reply to telegram chat %s not delivered: %s", chat_id, exc)
+
+    async def _send(self, chat_id: str, message: Message) -> None:
+        await _with_retries(lambda: self.transport.send(chat_id, message), "sendMessage")
+
+    async def _edit(self, chat_id: str, message_id: str | None, message: Message) -> None:
+        if message_id is None:
+            await self._send(chat_id, message)
+            return
+        try:
+            await _with_retries(lambda: self.transport.edit(chat_id, message_id, message), "editMessageText")
+        except MessageGone:
+            await self._send(chat_id, message)
