@@ -134,14 +134,10 @@ class Sender:
                     delivered = False
                 if not delivered:
                     # Keep the order: later rows of this recipient wait for the next round.
-                    async with self.uow() as uow:
-                        later = [r.id for r in rows if r.id > row.id]
-                        if later:
-                            from sqlalchemy import update
-
-                            await uow.session.execute(
-                                update(OutboxMessage).where(OutboxMessage.id.in_(later)).values(claimed_until=None)
-                            )
+                    later = [r.id for r in rows if r.id > row.id]
+                    if later:
+                        async with self.uow() as uow:
+                            await outbox.release(uow.session, later)
                             await uow.commit()
                     return
 
@@ -167,7 +163,7 @@ class Sender:
         person, target = await self._resolve(row)
         if target is None or not target.chat_id or target.platform not in self.transports:
             if row.edit_only:
-                return await self._finish(row, outbox.mark_skipped, "recipient unreachable")
+                return await self._skip(row, "recipient unreachable")
             if target is None and now - row.created_at > UNREACHABLE_FOR:
                 return await self._fail(row, "recipient has no linked chat")
             return await self._postpone(
@@ -193,17 +189,17 @@ class Sender:
             async with self.uow() as uow:
                 ref = await outbox.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
         if ref is None and row.edit_only:
-            return await self._finish(row, outbox.mark_skipped, "nothing shown to edit")
+            return await self._skip(row, "nothing shown to edit")
         try:
             await self.pacer.wait(transport.limits(target.chat_id))
             if ref is not None:
                 try:
                     await transport.edit(target.chat_id, ref.message_id, message)
                     metrics.DELIVERIES.labels(target.platform, "edited").inc()
-                    return await self._finish(row, outbox.mark_sent)
+                    return await self._sent(row)
                 except MessageGone:
                     if row.edit_only:
-                        return await self._finish(row, outbox.mark_skipped, "message to edit is gone")
+                        return await self._skip(row, "message to edit is gone")
             message_id = await transport.send(target.chat_id, message)
         except RetryAfter as exc:
             metrics.RATE_LIMITED.labels(target.platform).inc()
@@ -232,12 +228,15 @@ class Sender:
             await uow.commit()
         return True
 
-    async def _finish(self, row: OutboxMessage, mark: Callable[..., object], reason: str | None = None) -> bool:
+    async def _sent(self, row: OutboxMessage) -> bool:
         async with self.uow() as uow:
-            if reason is None:
-                await outbox.mark_sent(uow.session, row.id, self.clock())
-            else:
-                await outbox.mark_skipped(uow.session, row.id, self.clock(), reason)
+            await outbox.mark_sent(uow.session, row.id, self.clock())
+            await uow.commit()
+        return True
+
+    async def _skip(self, row: OutboxMessage, reason: str) -> bool:
+        async with self.uow() as uow:
+            await outbox.mark_skipped(uow.session, row.id, self.clock(), reason)
             await uow.commit()
         return True
 

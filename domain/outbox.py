@@ -144,6 +144,16 @@ async def claim_due(
     return taken
 
 
+async def release(session: AsyncSession, row_ids: Sequence[int]) -> None:
+    """Give leased rows back without trying them, so another round takes them in order."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(row_ids))
+        .values(claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def mark_sent(session: AsyncSession, row_id: int, now: dt.datetime) -> None:
     await session.execute(
         update(OutboxMessage)
