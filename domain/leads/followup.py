@@ -1,0 +1,176 @@
+"""Due work of the leads program, found by indexed due-time columns as of one instant.
+
+Four sweeps: shark-tank offers unclaimed after the offer window (CAM alert, round robin), assignments
+not accepted in time (next partner; CAM alert for direct ones), the follow-up reminder at half the SLA,
+and the reclaim at its end. Each due lead is handled in its own transaction by a conditional UPDATE that
+also clears the due column, so a second run for the same instant finds nothing and sends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from domain.leads import distribution as dist
+from domain.leads.claims import pass_on
+from domain.leads.models import Lead, LeadOffer
+from domain.leads.policy import HOLDING, LeadPolicy
+from domain.models import Partner
+from domain.outbox import enqueue
+from domain.sweeps import Sweep, SweepContext
+
+logger = logging.getLogger(__name__)
+Handle = Callable[[AsyncSession, int, dt.datetime, LeadPolicy], Awaitable[int]]
+
+
+async def _take(
+    session: AsyncSession, lead_id: int, column: Any, at: dt.datetime, *conditions: Any, **values: Any
+) -> Lead | None:
+    """Clear the due column if it is still due and the lead is still in that state; None when not."""
+    done = await session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id, column <= at, *conditions)
+        .values({column.key: None, "updated_at": at, **values})
+        .returning(Lead.id)
+        .execution_options(synchronize_session=False)
+    )
+    if done.first() is None:
+        # Stale due time left on a lead that moved on: clear it so it is not looked at again.
+        await session.execute(
+            update(Lead)
+            .where(Lead.id == lead_id, column <= at)
+            .values({column.key: None})
+            .execution_options(synchronize_session=False)
+        )
+        return None
+    return await session.get(Lead, lead_id, populate_existing=True)
+
+
+async def offer_expired(session: AsyncSession, lead_id: int, at: dt.datetime, policy: LeadPolicy) -> int:
+    """Unclaimed after the window: the offered partners' CAMs are alerted and round robin takes over."""
+    lead = await _take(session, lead_id, Lead.offer_expires_at, at, Lead.status == "offered")
+    if lead is None:
+        return 0
+    round_ = lead.round
+    partner_ids = (
+        await session.scalars(
+            select(LeadOffer.partner_id).where(LeadOffer.lead_id == lead.id, LeadOffer.round == round_)
+        )
+    ).all()
+    partners = list((await session.scalars(select(Partner).where(Partner.id.in_(partner_ids)))).all())
+    await session.execute(
+        update(LeadOffer)
+        .where(LeadOffer.lead_id == lead.id, LeadOffer.round == round_, LeadOffer.status == "open")
+        .values(status="expired", closed_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    dist.event(session, lead, "expired", at, why="unclaimed", round=round_)
+    await dist.close_offer_messages(session, lead, round_, at, {"outcome": "expired"})
+    await dist.alert_cams(session, lead, "unclaimed", partners, at, policy)
+    await dist.distribute(session, lead, at, policy, mode="round_robin")
+    return 1
+
+
+async def acceptance_expired(session: AsyncSession, lead_id: int, at: dt.datetime, policy: LeadPolicy) -> int:
+    """Not accepted in time: the lead moves on to the next partner (direct: the CAM is alerted)."""
+    lead = await _take(session, lead_id, Lead.acceptance_due_at, at, Lead.status == "assigned", status="new")
+    if lead is None or lead.partner_id is None:
+        return 0
+    alert = "not_accepted" if lead.mode == "direct" else None
+    await pass_on(session, lead, lead.partner_id, "expired", at, policy, alert_reason=alert)
+    return 1
+
+
+async def remind(session: AsyncSession, lead_id: int, at: dt.datetime, policy: LeadPolicy) -> int:
+    """Half the follow-up SLA gone without an update: remind the holder, with one-tap progress buttons."""
+    lead = await _take(
+        session, lead_id, Lead.reminder_due_at, at, Lead.status.in_(HOLDING), Lead.first_update_at.is_(None)
+    )
+    if lead is None:
+        return 0
+    payload = {**dist.full(lead), "due_at": lead.followup_due_at.isoformat() if lead.followup_due_at else None}
+    return await _to_holder(session, lead, "lead.reminder", f"lead.reminder:{lead.id}:{lead.round}", payload, at)
+
+
+async def _to_holder(
+    session: AsyncSession, lead: Lead, kind: str, key: str, payload: dict[str, Any], at: dt.datetime
+) -> int:
+    people = [lead.holder_person_id] if lead.holder_person_id else []
+    if not people and lead.partner_id:
+        people = [pid for pid, _ in await dist.recipients(session, [lead.partner_id])]
+    count = 0
+    for person_id in people:
+        count += await enqueue(
+            session,
+            key=f"{key}:{person_id}",
+            kind=kind,
+            payload=payload,
+            person_id=person_id,
+            business_days_only=kind == "lead.reminder",
+            now=at,
+        )
+    return 1 if count else 0
+
+
+async def reclaim(session: AsyncSession, lead_id: int, at: dt.datetime, policy: LeadPolicy) -> int:
+    """SLA over without an update: take the lead back, say why, alert the CAM, offer it without them."""
+    before = await session.scalar(select(Lead.partner_id).where(Lead.id == lead_id))
+    lead = await _take(
+        session,
+        lead_id,
+        Lead.followup_due_at,
+        at,
+        Lead.status.in_(HOLDING),
+        Lead.first_update_at.is_(None),
+        status="new",
+        reminder_due_at=None,
+    )
+    if lead is None or before is None:
+        return 0
+    sla_hours = int(policy.sla(lead.priority).total_seconds() // 3600)
+    payload = {**dist.public(lead), "company": lead.company, "sla_hours": sla_hours}
+    await _to_holder(session, lead, "lead.reclaimed", f"lead.reclaimed:{lead.id}:{lead.round}", payload, at)
+    holder = lead.holder_person_id
+    await pass_on(session, lead, before, "reclaimed", at, policy, person_id=holder, alert_reason="reclaimed")
+    return 1
+
+
+async def _drain(ctx: SweepContext, column: InstrumentedAttribute[Any], handle: Handle, policy: LeadPolicy) -> int:
+    """Work through what is due, a batch of ids at a time, one transaction per lead."""
+    total = 0
+    seen: set[int] = set()
+    while True:
+        async with ctx.uow() as uow:
+            query = select(Lead.id).where(column <= ctx.at).order_by(column).limit(policy.sweep_batch)
+            ids = [i for i in (await uow.session.scalars(query)).all() if i not in seen]
+        if not ids:
+            return total
+        for lead_id in ids:
+            seen.add(lead_id)
+            try:
+                async with ctx.uow() as uow:
+                    total += await handle(uow.session, lead_id, ctx.at, policy)
+                    await uow.commit()
+            except Exception:
+                logger.exception("lead sweep %s failed for lead %s", handle.__name__, lead_id)
+
+
+def sweeps(policy: LeadPolicy) -> tuple[Sweep, ...]:
+    def make(column: InstrumentedAttribute[Any], handle: Handle) -> Callable[[SweepContext], Awaitable[int]]:
+        async def run(ctx: SweepContext) -> int:
+            return await _drain(ctx, column, handle, policy)
+
+        return run
+
+    return (
+        Sweep("leads_offer_expired", make(Lead.offer_expires_at, offer_expired)),
+        Sweep("leads_acceptance_expired", make(Lead.acceptance_due_at, acceptance_expired)),
+        Sweep("leads_followup_reminders", make(Lead.reminder_due_at, remind)),
+        Sweep("leads_followup_reclaimed", make(Lead.followup_due_at, reclaim)),
+    )
