@@ -1,0 +1,353 @@
+"""The Slack adapter's state and its answers: clients, caches, in-flight work, and reply delivery.
+
+Slack wants an answer within 3 seconds, so listeners acknowledge and hand the work to `spawn`; the
+tasks are kept (not fire-and-forget) so shutdown can finish them and tests can `await adapter.idle()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot import metrics
+from bot.app import App
+from bot.config import SettingsError
+from bot.slack.blocks import form_metadata, modal_view, render_message
+from bot.slack.transport import SlackTransport, call, transport_client
+from bot.transport import DeliveryError, MessageGone
+from domain.models import ProcessedUpdate
+from handlers.dispatch import unexpected_reply
+from handlers.model import Chat, ChatKind, Edit, Message, Notice, OpenForm, Reply, ReplyItem, Request
+
+logger = logging.getLogger(__name__)
+PLATFORM = "slack"
+PROFILE_TTL = 15 * 60
+PROFILE_MISS_TTL = 60
+CACHE_MAX = 10_000
+
+
+@dataclass
+class Origin:
+    """Where a request came from on Slack, and so how each kind of answer reaches the person."""
+
+    user_id: str
+    chat: Chat
+    trigger_id: str | None = None
+    response_url: str | None = None
+    message_ts: str | None = None
+    message_ephemeral: bool = False
+    thread_ts: str | None = None
+    ephemeral: bool = False
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What users.info tells us about a member: the email links them, the locale picks a language."""
+
+    email: str | None
+    locale: str | None
+    name: str | None
+    username: str | None
+
+
+class SlackAdapter:
+    def __init__(self, app: App) -> None:
+        settings = app.settings
+        if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+            raise SettingsError("SLACK_BOT_TOKEN: Slack needs a bot token and SLACK_SIGNING_SECRET")
+        token = settings.slack_bot_token.get_secret_value()
+        self.app = app
+        self.signing_secret = settings.slack_signing_secret.get_secret_value()
+        self.command = settings.slack_command
+        # Interactive answers may wait out one short 429; deliveries leave 429s to the sender.
+        self.client = AsyncWebClient(
+            token=token,
+            base_url=settings.slack_api_url,
+            timeout=10,
+            retry_handlers=[
+                AsyncConnectionErrorRetryHandler(max_retry_count=1),
+                AsyncRateLimitErrorRetryHandler(max_retry_count=1),
+            ],
+        )
+        self.verifier = SignatureVerifier(self.signing_secret)
+        # process_before_response: our listeners return at once (they ack and spawn), and bolt then
+        # starts no untracked background futures of its own.
+        self.bolt = AsyncApp(
+            client=self.client,
+            signing_secret=self.signing_secret,
+            process_before_response=True,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        self.replies = SlackTransport(self.client)
+        self.transport = SlackTransport(transport_client(token, settings.slack_api_url))
+        self.bot_user_id: str | None = None
+        self.team_ids: set[str] = set()
+        self._identity_lock = asyncio.Lock()
+        self._session: aiohttp.ClientSession | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._profiles: dict[str, tuple[float, Profile | None]] = {}
+        self._dms: dict[str, str] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    async def setup(self, app: App) -> None:
+        """Start-up: one HTTP session for all calls, and who we are (auth.test) so bad tokens fail early."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+            self.client.session = self._session
+            self.transport.client.session = self._session
+        await self.identity(strict=True)
+
+    async def close(self) -> None:
+        """Let in-flight work finish briefly, then cancel what is left and close the session."""
+        if self._tasks:
+            _done, pending = await asyncio.wait(list(self._tasks), timeout=5)
+            for task in pending:
+                task.cancel()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+            self.client.session = None
+            self.transport.client.session = None
+
+    async def identity(self, *, strict: bool = False) -> None:
+        """Learn our bot user and workspace once; until Slack answers, payloads are not filtered by team."""
+        if self.bot_user_id is not None:
+            return
+        async with self._identity_lock:
+            if self.bot_user_id is not None:
+                return
+            try:
+                result = await self.client.auth_test()
+            except SlackApiError as exc:
+                code = exc.response.get("error") if exc.response is not None else None
+                if strict and code in ("invalid_auth", "not_authed", "account_inactive", "token_revoked"):
+                    raise SettingsError(f"SLACK_BOT_TOKEN: Slack refused the token ({code})") from None
+                logger.warning("slack auth.test failed: %s", code)
+                return
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                logger.warning("slack auth.test unreachable: %s", type(exc).__name__)
+                return
+            self.team_ids = {str(v) for v in (result.get("team_id"), result.get("enterprise_id")) if v}
+            self.bot_user_id = str(result.get("user_id") or "")
+            logger.info("slack: connected as %s in team %s", self.bot_user_id, result.get("team_id"))
+
+    def spawn(self, work: Coroutine[Any, Any, None], where: str, origin: Origin | None = None) -> None:
+        """Run work after the acknowledgement, keeping a reference so it is neither lost nor collected."""
+        task = asyncio.create_task(self._guard(work, where, origin))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def idle(self) -> None:
+        """Wait until every piece of acknowledged work has finished (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _guard(self, work: Coroutine[Any, Any, None], where: str, origin: Origin | None) -> None:
+        started = time.perf_counter()
+        try:
+            await work
+            metrics.UPDATES.labels(PLATFORM, "ok").inc()
+        except Exception:
+            metrics.UPDATES.labels(PLATFORM, "error").inc()
+            text = unexpected_reply(f"slack {where}")
+            if origin is not None:
+                try:
+                    await self.notice(origin, text)
+                except Exception:
+                    logger.warning("could not tell slack user %s about the error", origin.user_id)
+        finally:
+            metrics.HANDLER_LATENCY.labels(PLATFORM).observe(time.perf_counter() - started)
+
+    # -- look-ups ------------------------------------------------------------------------------
+    async def first_delivery(self, event_id: str) -> bool:
+        """Record an event id; False when it was recorded before (a retry, here or on another worker)."""
+        async with self.app.uow() as uow:
+            bind = uow.session.bind
+            insert = postgresql.insert if bind is not None and bind.dialect.name == "postgresql" else sqlite.insert
+            stmt = (
+                insert(ProcessedUpdate)
+                .values(platform=PLATFORM, update_id=event_id[:100], received_at=self.app.deps.now())
+                .on_conflict_do_nothing(index_elements=["platform", "update_id"])
+            )
+            result = await uow.session.execute(stmt)
+            await uow.commit()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def profile(self, user_id: str) -> Profile | None:
+        """users.info, cached: the email for auto-linking, the locale for a first language."""
+        now = time.monotonic()
+        cached = self._profiles.get(user_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        profile: Profile | None = None
+        ttl = PROFILE_MISS_TTL
+        try:
+            user = (await self.client.users_info(user=user_id, include_locale=True))["user"]
+        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            logger.info("slack users.info %s failed: %s", user_id, getattr(exc, "response", {}) or type(exc).__name__)
+        else:
+            info = user.get("profile") or {}
+            usable = not user.get("deleted") and not user.get("is_bot")
+            profile = Profile(
+                email=(info.get("email") or None) if usable else None,
+                locale=user.get("locale"),
+                name=user.get("real_name") or info.get("real_name") or user.get("name"),
+                username=user.get("name"),
+            )
+            ttl = PROFILE_TTL
+        if len(self._profiles) > CACHE_MAX:
+            self._profiles.clear()
+        self._profiles[user_id] = (now + ttl, profile)
+        return profile
+
+    async def dm_channel(self, user_id: str, fallback: str | None = None) -> str:
+        """The bot's DM channel with a user (conversations.open, cached): the person's private chat."""
+        if user_id in self._dms:
+            return self._dms[user_id]
+        try:
+            opened = await call(lambda: self.client.conversations_open(users=user_id))
+        except DeliveryError as exc:
+            logger.warning("slack conversations.open %s failed: %s", user_id, exc)
+            return fallback or user_id
+        if len(self._dms) > CACHE_MAX:
+            self._dms.clear()
+        self._dms[user_id] = str(opened["channel"]["id"])
+        return self._dms[user_id]
+
+    async def request(self, chat: Chat, user_id: str, kind: str, **fields: Any) -> Request:
+        """A neutral request with the person's email and locale filled in from users.info."""
+        profile = await self.profile(user_id)
+        return Request(
+            chat=chat,
+            user_id=user_id,
+            kind=kind,  # type: ignore[arg-type]
+            email=profile.email if profile else None,
+            platform_language=profile.locale if profile else None,
+            display_name=profile.name if profile else None,
+            username=profile.username if profile else None,
+            **fields,
+        )
+
+    @staticmethod
+    def private_chat_url(body: dict[str, Any]) -> str | None:
+        """A link that opens the app's Messages tab, for "continue in a private chat" pointers."""
+        app_id = body.get("api_app_id")
+        team = body.get("team_id") or (body.get("team") or {}).get("id")
+        if not app_id or not team:
+            return None
+        return f"https://slack.com/app_redirect?app={app_id}&team={team}"
+
+    # -- answering -----------------------------------------------------------------------------
+    async def handle(self, req: Request, origin: Origin) -> None:
+        items = await self.app.dispatcher.handle(req)
+        await self.deliver(items, req, origin)
+
+    async def deliver(self, items: list[ReplyItem], req: Request, origin: Origin) -> None:
+        """Show each answer the Slack way; one failed answer does not stop the others."""
+        for item in items:
+            try:
+                if isinstance(item, Reply):
+                    await self.reply(origin, item.message)
+                elif isinstance(item, Edit):
+                    await self.edit(origin, item)
+                elif isinstance(item, Notice):
+                    await self.notice(origin, item.text)
+                elif isinstance(item, OpenForm):
+                    await self.open_form(req, origin, item)
+                # FormErrors / CloseForm only mean something in a view_submission's ack.
+            except DeliveryError as exc:
+                logger.warning("slack: %s to %s not delivered: %s", type(item).__name__, origin.chat.chat_id, exc)
+
+    async def _respond(self, url: str, message: Message, *, replace: bool = False) -> None:
+        text, blocks = render_message(message)
+        webhook = AsyncWebhookClient(url, session=self._session, timeout=10)
+        response = await webhook.send(
+            text=text, blocks=blocks or None, response_type="ephemeral", replace_original=replace or None
+        )
+        if response.status_code >= 400:
+            raise DeliveryError(f"response_url answered {response.status_code}")
+
+    async def reply(self, origin: Origin, message: Message) -> None:
+        if not origin.ephemeral:
+            await self.replies.post(origin.chat.chat_id, message, thread_ts=origin.thread_ts)
+            return
+        if origin.response_url:
+            try:
+                await self._respond(origin.response_url, message)
+                return
+            except (DeliveryError, aiohttp.ClientError, TimeoutError) as exc:
+                logger.info("slack response_url failed (%s); trying chat.postEphemeral", exc)
+        await self.ephemeral(origin, message)
+
+    async def ephemeral(self, origin: Origin, message: Message) -> None:
+        text, blocks = render_message(message)
+        await call(
+            lambda: self.client.chat_postEphemeral(
+                channel=origin.chat.chat_id,
+                user=origin.user_id,
+                text=text,
+                blocks=blocks or None,
+                thread_ts=origin.thread_ts,
+            )
+        )
+
+    async def notice(self, origin: Origin, text: str) -> None:
+        """A short answer only the presser sees; in a DM a plain message if ephemerals fail."""
+        message = Message(text=text)
+        try:
+            await self.ephemeral(origin, message)
+            return
+        except DeliveryError as exc:
+            logger.info("slack ephemeral to %s failed (%s)", origin.user_id, exc)
+        if origin.response_url:
+            try:
+                await self._respond(origin.response_url, message)
+                return
+            except (DeliveryError, aiohttp.ClientError, TimeoutError):
+                pass
+        await self.replies.post(await self.dm_channel(origin.user_id), message)
+
+    async def edit(self, origin: Origin, item: Edit) -> None:
+        ts = item.message_id or origin.message_ts
+        if ts is None:
+            await self.reply(origin, item.message)
+            return
+        if item.message_id is None and origin.message_ephemeral and origin.response_url:
+            await self._respond(origin.response_url, item.message, replace=True)
+            return
+        try:
+            await self.replies.edit(origin.chat.chat_id, ts, item.message)
+        except MessageGone:
+            await self.reply(origin, item.message)
+
+    async def open_form(self, req: Request, origin: Origin, form: OpenForm) -> None:
+        """A modal while the trigger is fresh; otherwise the form is asked field by field in the DM."""
+        where = {"chat": origin.chat.chat_id, "kind": origin.chat.kind.value, "ts": origin.message_ts}
+        view = modal_view(form.spec, form.values, form_metadata(form.context, where))
+        if origin.trigger_id:
+            try:
+                await call(lambda: self.client.views_open(trigger_id=origin.trigger_id, view=view))
+                return
+            except DeliveryError as exc:
+                logger.info("slack views.open failed (%s); asking field by field", exc)
+        private = Chat(PLATFORM, await self.dm_channel(origin.user_id), ChatKind.PRIVATE)
+        chat_req = dataclasses.replace(req, chat=private, supports_modals=False)
+        items = await self.app.dispatcher.open_form(chat_req, form.spec.name, form.values, form.context)
+        await self.deliver(items, chat_req, Origin(origin.user_id, private))

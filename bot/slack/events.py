@@ -1,0 +1,304 @@
+"""Slack payloads → neutral requests, registered as slack-bolt listeners.
+
+Every listener acknowledges first and hands the work to `adapter.spawn`, except a modal submission:
+Slack shows validation errors only in the acknowledgement itself, so the form is checked before the ack
+(the dispatcher's validation is quick) and the rest is delivered afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.slack.adapter import PLATFORM, Origin, SlackAdapter
+from bot.slack.blocks import form_metadata, home_view, modal_view, truncate
+from bot.slack.requests import (
+    button_press,
+    command_parts,
+    form_values,
+    from_known_team,
+    message_is_for_us,
+    plain_text,
+    read_metadata,
+    strip_mention,
+)
+from bot.slack.transport import call
+from domain.i18n import N_, _
+from handlers.model import Chat, ChatKind, CloseForm, FormErrors, Message, OpenForm, Reply, ReplyItem
+from handlers.model import Request as NeutralRequest
+
+logger = logging.getLogger(__name__)
+ANY = re.compile(".*")
+FORM_ERROR_MAX = 150
+ROLE_LABELS = {
+    "partner_rep": N_("Partner representative"),
+    "partner_admin": N_("Partner admin"),
+    "cam": N_("Channel account manager"),
+    "support_agent": N_("Support agent"),
+    "support_manager": N_("Support manager"),
+    "admin": N_("Program admin"),
+}
+
+EventHandler = Callable[[SlackAdapter, dict[str, Any], dict[str, Any]], Awaitable[None]]
+
+
+def _chat(channel: str, *, private: bool) -> Chat:
+    return Chat(PLATFORM, channel, ChatKind.PRIVATE if private else ChatKind.GROUP)
+
+
+# -- Events API --------------------------------------------------------------------------------
+
+
+async def on_event(adapter: SlackAdapter, body: dict[str, Any], handler: EventHandler | None) -> None:
+    """Filter by workspace, record the event id (a retry stops here), then handle."""
+    await adapter.identity()
+    if not from_known_team(body, adapter.team_ids):
+        logger.warning("slack: ignoring an event from unknown workspace(s) %s", sorted(adapter.team_ids))
+        return
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return
+    event_id = body.get("event_id")
+    if isinstance(event_id, str) and event_id and not await adapter.first_delivery(event_id):
+        logger.info("slack: event %s already handled; retry ignored", event_id)
+        return
+    if handler is not None:
+        await handler(adapter, event, body)
+
+
+async def on_message(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
+    """A DM to the bot: a command when it starts with "/", otherwise free text (a KB question)."""
+    if event.get("channel_type") != "im" or not message_is_for_us(event, adapter.bot_user_id):
+        return  # channel messages belong to ticket threads, which no capability handles yet
+    user = str(event["user"])
+    chat = _chat(await adapter.dm_channel(user, fallback=event.get("channel")), private=True)
+    text = plain_text(str(event["text"]))
+    fields: dict[str, Any] = {"private_chat_url": adapter.private_chat_url(body), "raw": body}
+    if text.startswith("/"):
+        name, args = command_parts(text)
+        req = await adapter.request(chat, user, "command", name=name, args=args, **fields)
+    else:
+        req = await adapter.request(chat, user, "text", args=text, **fields)
+    await adapter.handle(req, Origin(user, chat))
+
+
+async def on_mention(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
+    """`@partnerbot help` in a channel: a command in a group chat, answered in the mention's thread."""
+    user = event.get("user")
+    if not user or event.get("bot_id") or user == adapter.bot_user_id:
+        return
+    channel = str(event.get("channel", ""))
+    private = channel.startswith("D")
+    chat = _chat(await adapter.dm_channel(user) if private else channel, private=private)
+    name, args = command_parts(plain_text(strip_mention(str(event.get("text", "")), adapter.bot_user_id)))
+    req = await adapter.request(
+        chat, user, "command", name=name, args=args, private_chat_url=adapter.private_chat_url(body), raw=body
+    )
+    thread = None if private else str(event.get("thread_ts") or event.get("ts") or "") or None
+    await adapter.handle(req, Origin(user, chat, thread_ts=thread))
+
+
+def _summary(req: NeutralRequest) -> Message | None:
+    person = req.person
+    if person is None:
+        return None
+    fields = [(_("Name"), person.name), (_("Email"), person.email)]
+    if person.partner_name:
+        fields.append((_("Partner"), person.partner_name))
+    fields.append((_("Role"), _(ROLE_LABELS[person.role]) if person.role in ROLE_LABELS else person.role))
+    return Message(title=_("Partner program"), fields=fields)
+
+
+async def on_home(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
+    """App Home: who the person is in the program and what they can do (or how to link)."""
+    user = event.get("user")
+    if event.get("tab", "home") != "home" or not user:
+        return
+    chat = _chat(await adapter.dm_channel(user, fallback=event.get("channel")), private=True)
+    req = await adapter.request(chat, user, "command", name="help", raw=body)
+    items = await adapter.app.dispatcher.handle(req)
+    parts = [m for m in [_summary(req)] if m] + [i.message for i in items if isinstance(i, Reply)]
+    message = Message(
+        title=parts[0].title if parts else None,
+        text="\n\n".join(p.text for p in parts if p.text),
+        fields=[f for p in parts for f in p.fields],
+        items=[i for p in parts for i in p.items],
+        footer=" ".join(p.footer for p in parts if p.footer) or None,
+    )
+    await call(lambda: adapter.client.views_publish(user_id=user, view=home_view(message)))
+
+
+# -- slash command and interactivity -----------------------------------------------------------
+
+
+async def on_command(adapter: SlackAdapter, body: dict[str, Any]) -> None:
+    """`/partner cmd args`: in a DM the chat is the bot's DM; in a channel a group answered ephemerally."""
+    await adapter.identity()
+    if not from_known_team(body, adapter.team_ids):
+        logger.warning("slack: ignoring a command from an unknown workspace")
+        return
+    user = str(body.get("user_id", ""))
+    channel = str(body.get("channel_id", ""))
+    private = channel.startswith("D") or body.get("channel_name") == "directmessage"
+    chat = _chat(await adapter.dm_channel(user) if private else channel, private=private)
+    name, args = command_parts(plain_text(str(body.get("text", ""))))
+    trigger = body.get("trigger_id") or None
+    origin = Origin(
+        user, chat, trigger_id=trigger, response_url=body.get("response_url") or None, ephemeral=not private
+    )
+    req = await adapter.request(
+        chat,
+        user,
+        "command",
+        name=name,
+        args=args,
+        supports_modals=trigger is not None,
+        private_chat_url=adapter.private_chat_url(body),
+        raw=body,
+    )
+    await adapter.handle(req, origin)
+
+
+async def on_action(adapter: SlackAdapter, body: dict[str, Any]) -> None:
+    """A button press: the action id and record id, on the message (or view) it was pressed on."""
+    await adapter.identity()
+    if not from_known_team(body, adapter.team_ids):
+        return
+    user = str((body.get("user") or {}).get("id", ""))
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    if container.get("type") == "message" and channel:
+        chat = _chat(str(channel), private=str(channel).startswith("D"))
+    else:
+        chat, ts = _chat(await adapter.dm_channel(user), private=True), None
+    trigger = body.get("trigger_id") or None
+    for action in body.get("actions") or []:
+        press = button_press(action) if isinstance(action, dict) else None
+        if press is None:
+            continue
+        origin = Origin(
+            user,
+            chat,
+            trigger_id=trigger,
+            response_url=body.get("response_url"),
+            message_ts=ts,
+            message_ephemeral=bool(container.get("is_ephemeral")),
+        )
+        req = await adapter.request(
+            chat,
+            user,
+            "action",
+            name=press[0],
+            value=press[1],
+            message_id=ts,
+            supports_modals=trigger is not None,
+            private_chat_url=adapter.private_chat_url(body),
+            raw=body,
+        )
+        await adapter.handle(req, origin)
+        trigger = None  # a trigger opens one modal only
+
+
+async def on_submission(adapter: SlackAdapter, ack: AsyncAck, body: dict[str, Any]) -> None:
+    """Validate a modal before acknowledging: errors go back beside the fields, else it closes."""
+    await adapter.identity()
+    if not from_known_team(body, adapter.team_ids):
+        await ack()
+        return
+    view = body.get("view") or {}
+    user = str((body.get("user") or {}).get("id", ""))
+    meta = read_metadata(view.get("private_metadata"))
+    private = meta.get("kind") != ChatKind.GROUP.value
+    channel = meta.get("chat") if isinstance(meta.get("chat"), str) else None
+    chat = _chat(channel or await adapter.dm_channel(user), private=private)
+    ts = meta.get("ts") if isinstance(meta.get("ts"), str) else None
+    origin = Origin(user, chat, message_ts=ts, ephemeral=not private)
+    req = await adapter.request(
+        chat,
+        user,
+        "form",
+        name=str(view.get("callback_id", "")),
+        values=form_values(view),
+        message_id=ts,
+        supports_modals=True,
+        raw={"context": meta["ctx"]},
+    )
+    try:
+        items = await adapter.app.dispatcher.handle(req)
+    except Exception:
+        await ack()
+        raise
+    errors = next((i for i in items if isinstance(i, FormErrors)), None)
+    if errors is not None:
+        await ack(response_action="errors", errors={k: truncate(v, FORM_ERROR_MAX) for k, v in errors.errors.items()})
+        return
+    follow_up = next((i for i in items if isinstance(i, OpenForm)), None)
+    rest: list[ReplyItem] = [i for i in items if not isinstance(i, (CloseForm, FormErrors)) and i is not follow_up]
+    if follow_up is not None:
+        where = {"chat": chat.chat_id, "kind": chat.kind.value, "ts": ts}
+        metadata = form_metadata(follow_up.context, where)
+        await ack(response_action="update", view=modal_view(follow_up.spec, follow_up.values, metadata))
+    else:
+        await ack()
+    adapter.spawn(adapter.deliver(rest, req, origin), "form replies", origin)
+
+
+# -- registration ------------------------------------------------------------------------------
+
+
+def register(bolt: AsyncApp, adapter: SlackAdapter) -> None:
+    """Attach our listeners; specific event types first, then a catch-all so nothing is a 404."""
+
+    @bolt.command(adapter.command)
+    async def _command(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        origin = Origin(
+            str(body.get("user_id", "")),
+            _chat(str(body.get("channel_id", "")), private=False),
+            response_url=body.get("response_url"),
+        )
+        adapter.spawn(on_command(adapter, body), "slash command", origin)
+
+    @bolt.action(ANY)
+    async def _action(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        adapter.spawn(on_action(adapter, body), "block action")
+
+    @bolt.view_submission(ANY)
+    async def _submission(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await on_submission(adapter, ack, body)
+
+    @bolt.view_closed(ANY)
+    async def _closed(ack: AsyncAck) -> None:
+        await ack()  # nothing was saved; nothing to do
+
+    @bolt.shortcut(ANY)
+    async def _shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        logger.info("slack: shortcut %r is not used by partnerbot", body.get("callback_id"))
+
+    @bolt.options(ANY)
+    async def _options(ack: AsyncAck) -> None:
+        await ack(options=[])
+
+    handlers: dict[str, EventHandler | None] = {
+        "message": on_message,
+        "app_mention": on_mention,
+        "app_home_opened": on_home,
+    }
+    for event_type, handler in handlers.items():
+        bolt.event(event_type)(_event_listener(adapter, handler, event_type))
+    bolt.event(ANY)(_event_listener(adapter, None, "other"))
+
+
+def _event_listener(adapter: SlackAdapter, handler: EventHandler | None, label: str) -> Callable[..., Awaitable[None]]:
+    async def listener(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        adapter.spawn(on_event(adapter, body, handler), f"event {label}")
+
+    return listener
