@@ -30,15 +30,23 @@ logger = logging.getLogger(__name__)
 
 def routers() -> list[Router]:
     """Every capability's router, included explicitly (STYLE.md §3)."""
-    from handlers import account, kb
+    from handlers import account, kb, leads
 
-    return [account.router, kb.router]
+    return [account.router, kb.router, leads.router]
 
 
-def sweeps() -> list[Sweep]:
+def sweeps(settings: Settings | None = None) -> list[Sweep]:
     from domain import forms_cleanup, linking
+    from domain.leads import followup
 
-    return [*linking.SWEEPS, *forms_cleanup.SWEEPS]
+    return [*linking.SWEEPS, *forms_cleanup.SWEEPS, *followup.sweeps(lead_policy(settings))]
+
+
+def lead_policy(settings: Settings | None) -> Any:
+    """The leads program's numbers; the CAM alert channel comes from PARTNERBOT_SLACK_CAM_CHANNEL."""
+    from domain.leads.policy import LeadPolicy
+
+    return LeadPolicy(cam_channel=settings.slack_cam_channel if settings else None)
 
 
 def calendar_from(settings: Settings) -> BusinessCalendar:
@@ -108,6 +116,7 @@ def build_app(
     from domain.kb import KnowledgeBase
 
     deps.services["kb"] = KnowledgeBase(uow)
+    deps.services["leads_policy"] = lead_policy(settings)
     return App(
         settings=settings,
         engine=engine,
@@ -115,5 +124,5 @@ def build_app(
         deps=deps,
         dispatcher=dispatcher,
         calendar=calendar,
-        sweeps=sweeps(),
+        sweeps=sweeps(settings),
     )

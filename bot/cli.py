@@ -157,6 +157,64 @@ def import_people(
     _import("people", file, skip_invalid, database_url, debug)
 
 
+@import_app.command("leads")
+def import_leads(
+    file: File, skip_invalid: SkipInvalid = False, database_url: DatabaseUrl = None, debug: Debug = False
+) -> None:
+    """Leads: lead_id, company, …, priority, assignment, partner_id; each new lead is distributed at once."""
+    _import("leads", file, skip_invalid, database_url, debug)
+
+
+def _parse_since(since: str) -> dt.timedelta:
+    import re
+
+    match = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", since or "")
+    if not match:
+        raise UsageError(f"--since: {since!r} is not a period like 12h, 30d or 8w")
+    hours = {"h": 1, "d": 24, "w": 24 * 7}[match[2]]
+    return dt.timedelta(hours=int(match[1]) * hours)
+
+
+@app.command("report")
+def report(
+    kind: Annotated[str, typer.Argument(help="support | leads | onboarding | deals")],
+    since: Annotated[str, typer.Option("--since", help="Period back from now: 12h, 30d, 8w.")] = "30d",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    chart: Annotated[Path | None, typer.Option("--chart", help="Also write a bar chart PNG here.")] = None,
+    database_url: DatabaseUrl = None,
+    debug: Debug = False,
+) -> None:
+    """Analytics per partner (leads: offered, claimed, median time to claim, SLA kept, reclaims, conversion)."""
+
+    async def go() -> None:
+        if kind != "leads":
+            raise UsageError(f"report {kind}: not available yet (available: leads)")
+        if fmt not in ("table", "csv", "json"):
+            raise UsageError(f"--format: {fmt!r} is not one of table, csv, json")
+        period = _parse_since(since)
+        from domain.leads import reports
+
+        application = await _open(database_url)
+        try:
+            start = application.deps.now() - period
+            async with application.uow() as uow:
+                rows = await reports.lead_report(uow.session, start)
+        finally:
+            await application.close()
+        if fmt == "csv":
+            typer.echo(reports.as_csv(rows), nl=False)
+        elif fmt == "json":
+            typer.echo(reports.as_json(rows, start))
+        else:
+            typer.echo(f"leads since {start:%Y-%m-%d %H:%M} UTC")
+            typer.echo(reports.as_table(rows))
+        if chart is not None:
+            reports.chart(rows, chart, title=f"Leads by partner since {start:%Y-%m-%d}")
+            typer.echo(f"chart written to {chart}", err=True)
+
+    _run(go, debug)
+
+
 @kb_app.command("import")
 def kb_import(
     directory: Annotated[Path, typer.Argument(help="Folder of markdown articles.")],

@@ -13,6 +13,7 @@ from rich.progress import Progress
 from bot.app import App
 from domain import directory
 from domain import importing as imp
+from domain.leads import importing as lead_import
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,23 @@ class ImportKind:
     write: Callable[..., Awaitable[imp.ImportResult]]
 
 
+@dataclass(frozen=True)
+class AppImportKind(ImportKind):
+    """An import kind whose writer needs app services (the clock, program policy) besides the session."""
+
+    extra: Callable[[App], dict[str, Any]] = lambda app: {}
+
+
+def _lead_services(app: App) -> dict[str, Any]:
+    return {"now": app.deps.now(), "policy": app.deps.services.get("leads_policy")}
+
+
 KINDS: dict[str, ImportKind] = {
     "partners": ImportKind(directory.PARTNER_COLUMNS, directory.validate_partners, directory.import_partners),
     "people": ImportKind(directory.PEOPLE_COLUMNS, directory.validate_people, directory.import_people),
+    "leads": AppImportKind(
+        lead_import.LEAD_COLUMNS, lead_import.validate_leads, lead_import.import_leads, extra=_lead_services
+    ),
 }
 
 

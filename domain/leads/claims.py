@@ -473,3 +473,8 @@ async def assign_by_cam(
     lead.excluded_partner_ids = [p for p in (lead.excluded_partner_ids or []) if p != partner.id]
     dist.event(session, lead, "assigned", now, partner_id=partner.id, person_id=person.id)
     return await dist.assign_direct(session, lead, partner.id, now, policy)
+
+
+async def check_workable(session: AsyncSession, person: PersonView, ref: str) -> None:
+    """Refuse early (before a form is filled in) when this person may not work the lead."""
+    await _held_by_caller(session, person, ref)
