@@ -66,8 +66,14 @@ async def add_partners(
     async with app.uow() as uow:
         for n in range(count):
             partner = Partner(
-                external_id=f"P-{prefix}{n}", name=f"{prefix} Partner {n}", type="reseller", tier=tier, region=region,
-                products=["cloud-suite"], verticals=[], cam_email="carla.cam@vendor.example",
+                external_id=f"P-{prefix}{n}",
+                name=f"{prefix} Partner {n}",
+                type="reseller",
+                tier=tier,
+                region=region,
+                products=["cloud-suite"],
+                verticals=[],
+                cam_email="carla.cam@vendor.example",
             )
             uow.session.add(partner)
             await uow.session.flush()
@@ -78,7 +84,12 @@ async def add_partners(
             if link:
                 await uow.session.refresh(person, ["identities"])
                 await attach_identity(
-                    uow.session, person, platform="console", user_id=email, chat_id=email, username=None,
+                    uow.session,
+                    person,
+                    platform="console",
+                    user_id=email,
+                    chat_id=email,
+                    username=None,
                     now=app.deps.now(),
                 )
             emails.append(email)

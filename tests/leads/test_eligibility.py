@@ -20,7 +20,15 @@ def _lead(**values: object) -> Lead:
 
 
 def _partner(**values: object) -> Partner:
-    base = {"id": 1, "external_id": "P-1", "name": "One", "tier": "silver", "region": "emea", "verticals": [], "products": []}
+    base = {
+        "id": 1,
+        "external_id": "P-1",
+        "name": "One",
+        "tier": "silver",
+        "region": "emea",
+        "verticals": [],
+        "products": [],
+    }
     base.update(values)
     return Partner(**base)
 
@@ -74,14 +82,25 @@ async def test_partners_at_capacity_are_not_offered(app: App, chats: ChatFactory
     async with app.uow() as uow:
         for n in range(10):
             uow.session.add(
-                Lead(external_id=f"H-{n}", company="x", region="emea", priority="hot", assignment="direct",
-                     mode="direct", status="contacted", partner_id=acme, excluded_partner_ids=[])
+                Lead(
+                    external_id=f"H-{n}",
+                    company="x",
+                    region="emea",
+                    priority="hot",
+                    assignment="direct",
+                    mode="direct",
+                    status="contacted",
+                    partner_id=acme,
+                    excluded_partner_ids=[],
+                )
             )
         await uow.commit()
     await import_leads(app, [lead_row("L-2")])
     row = await lead(app, "L-2")
     async with app.uow() as uow:
-        offered = set((await uow.session.scalars(select(LeadOffer.partner_id).where(LeadOffer.lead_id == row.id))).all())
+        offered = set(
+            (await uow.session.scalars(select(LeadOffer.partner_id).where(LeadOffer.lead_id == row.id))).all()
+        )
     assert acme not in offered
     assert await partner_id(app, "P-GLOBEX") in offered
 
