@@ -21,9 +21,12 @@ Pipeline for one query (each step exists because a measured failure needed it):
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
+import re
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -41,6 +44,10 @@ TITLE_WEIGHT = 3.0
 TAG_WEIGHT = 1.5
 BODY_WEIGHT = 1.0
 RERANK_DEPTH = 30
+# Two-phase scoring of very common terms, see SearchIndex._accumulate.
+COMMON_SHARE = 0.05
+COMMON_MIN_DF = 1000
+PREFILTER_DEPTH = 300
 FUZZY_WEIGHT = 0.5
 COVERAGE_SHARE = 0.5
 # Queries are cut to this many characters (at a word boundary) and this many distinct terms:
@@ -48,6 +55,7 @@ COVERAGE_SHARE = 0.5
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 32
 SNIPPET_CHARS = 160
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z0-9])")
 
 # "No article" threshold on the 0-100 confidence of the best hit.  Fixed once on
 # /work/shared/kb-eval/dev.jsonl (benchmarks/kb_eval.py prints the curve): the largest round
@@ -66,27 +74,14 @@ class Hit:
     language: str
 
 
-@dataclass(frozen=True)
-class _Doc:
-    article: Article
-    sentences: tuple[str, ...]
-
-
-def _sentences(art: Article) -> tuple[str, ...]:
+def _sentences(art: Article) -> list[str]:
     """Body lines split into sentences, without list bullets; what snippets are made of."""
     out: list[str] = []
     for line in art.body.splitlines():
         line = line.strip().lstrip("-*#> ").strip()
-        if not line:
-            continue
-        start = 0
-        for i, ch in enumerate(line):
-            if ch in ".?!" and (i + 1 == len(line) or line[i + 1] == " ") and i - start > 20:
-                out.append(line[start : i + 1].strip())
-                start = i + 1
-        if line[start:].strip():
-            out.append(line[start:].strip())
-    return tuple(out)
+        if line:
+            out.extend(s for s in _SENTENCE_END.split(line) if s)
+    return out
 
 
 def _one_line(text: str) -> str:
@@ -104,7 +99,7 @@ class SearchIndex:
     """An immutable in-memory index over a set of articles (all languages and audiences)."""
 
     def __init__(self) -> None:
-        self._docs: list[_Doc] = []
+        self._docs: list[Article] = []
         self._postings: dict[str, tuple[array, array]] = {}
         self._idf: dict[str, float] = {}
         self._vocab = Vocabulary({})
@@ -119,34 +114,39 @@ class SearchIndex:
         body_terms: list[dict[str, int]] = []
         tag_terms: list[dict[str, int]] = []
         for art in articles:
-            self._docs.append(_Doc(art, _sentences(art)))
+            self._docs.append(art)
             title_terms.append(_counts(terms(" ".join((art.title, *art.aliases)))))
             tag_terms.append(_counts(terms(" ".join(art.tags))))
             body_terms.append(_counts(terms(art.body)))
         n = len(self._docs)
         avg_title = max(1.0, sum(sum(c.values()) for c in title_terms) / max(1, n))
         avg_body = max(1.0, sum(sum(c.values()) for c in body_terms) / max(1, n))
-        lists: dict[str, tuple[list[int], list[float]]] = {}
+        postings: dict[str, tuple[array, array]] = {}
         for i in range(n):
             tt, bb, gg = title_terms[i], body_terms[i], tag_terms[i]
+            title_terms[i] = body_terms[i] = tag_terms[i] = {}  # free as we go (peak memory)
             norm_t = 1 - B + B * sum(tt.values()) / avg_title
             norm_b = 1 - B + B * sum(bb.values()) / avg_body
-            for term in set(tt) | set(bb) | set(gg):
+            for term in tt.keys() | bb.keys() | gg.keys():
                 tf = (
                     TITLE_WEIGHT * tt.get(term, 0) / norm_t
                     + BODY_WEIGHT * bb.get(term, 0) / norm_b
                     + TAG_WEIGHT * gg.get(term, 0)
                 )
-                docs, weights = lists.setdefault(term, ([], []))
-                docs.append(i)
-                weights.append(tf / (K1 + tf))
-        doc_freq = {term: len(docs) for term, (docs, _) in lists.items()}
-        for term, (docs, weights) in lists.items():
-            df = doc_freq[term]
-            self._idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            self._postings[term] = (array("i", docs), array("f", weights))
+                entry = postings.get(term)
+                if entry is None:
+                    entry = postings[term] = (array("i"), array("f"))
+                entry[0].append(i)
+                entry[1].append(tf / (K1 + tf))
+        self._postings = postings
+        doc_freq = {term: len(docs) for term, (docs, _) in postings.items()}
+        self._idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in doc_freq.items()}
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         self._vocab = Vocabulary(doc_freq)
+        # The index is long-lived and holds millions of small objects at 100k articles; without
+        # this, CPython's cyclic GC re-walks them all during later queries (measured: 80-250 ms
+        # p99 spikes at 30k-100k articles).  Frozen objects are still freed by refcounting.
+        gc.freeze()
         return self
 
     def __len__(self) -> int:
@@ -167,10 +167,9 @@ class SearchIndex:
             return []
         best = scored[0][0]
         hits = []
-        for conf, doc, snippet in scored[:top]:
+        for conf, art, snippet in scored[:top]:
             if conf < best * RELATED_SHARE:
                 break
-            art = doc.article
             hits.append(Hit(art.id, art.title, round(conf, 1), snippet, art.language))
         return hits
 
@@ -181,7 +180,7 @@ class SearchIndex:
         language: str = "en",
         audiences: frozenset[str] = frozenset({"partner"}),
         depth: int = 3,
-    ) -> list[tuple[float, _Doc, str]]:
+    ) -> list[tuple[float, Article, str]]:
         """(confidence 0-100, doc, snippet), best first, without the no-answer cut-off."""
         qterms = self._query_terms(query)
         if not qterms or not self._docs:
@@ -191,25 +190,8 @@ class SearchIndex:
         # IDF mass of the content words: an unknown word weighs as much as the rarest known one.
         mass = sum(self._idf[e[0][0]] if e else self._unseen_idf for e, c in zip(expansions, content, strict=True) if c)
         eligible = self._eligible(language, audiences)
-        acc: dict[int, float] = {}
-        acc_content: dict[int, float] = {}
-        for exp, is_c in zip(expansions, content, strict=True):
-            if not exp:
-                continue
-            best: dict[int, float] = {}
-            for term, weight in exp:
-                w = weight * self._idf[term]
-                docs, imps = self._postings[term]
-                for d, imp in zip(docs, imps, strict=True):
-                    v = w * imp
-                    if v > best.get(d, 0.0):
-                        best[d] = v
-            for d, v in best.items():
-                acc[d] = acc.get(d, 0.0) + v
-            if is_c:
-                for d, v in best.items():
-                    acc_content[d] = acc_content.get(d, 0.0) + v
-        cands = heapq.nlargest(RERANK_DEPTH, (item for item in acc.items() if eligible[item[0]]), key=lambda kv: kv[1])
+        acc, acc_content = self._accumulate(expansions, content, eligible)
+        cands = heapq.nlargest(RERANK_DEPTH, acc.items(), key=lambda kv: kv[1])
         if not cands:
             return []
         full_mass = sum(self._idf[e[0][0]] if e else self._unseen_idf for e in expansions)
@@ -217,13 +199,69 @@ class SearchIndex:
         out = []
         for d, s in cands:
             doc = self._docs[d]
-            fuzzy, snippet = self._best_sentence(doc, flat)
+            fuzzy, snippet = _best_sentence(doc, flat)
             rank_score = s / full_mass + FUZZY_WEIGHT * fuzzy
             coverage = acc_content.get(d, 0.0) / mass if mass else 0.0
             conf = 100.0 * (COVERAGE_SHARE * min(1.0, coverage) + (1 - COVERAGE_SHARE) * fuzzy)
             out.append((rank_score, conf, doc, snippet))
         out.sort(key=lambda x: -x[0])
         return [(conf, doc, snippet) for _, conf, doc, snippet in out[:depth]]
+
+    def _accumulate(
+        self, expansions: list[list[tuple[str, float]]], content: list[bool], eligible: bytearray
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """BM25F sums per eligible doc: all terms (ranking) and content terms (confidence).
+
+        Terms in more than ``COMMON_SHARE`` of the articles ("my", "card") have posting lists as
+        long as the corpus and contribute little per article, so they are only added to the
+        ``PREFILTER_DEPTH`` best documents found through the rarer terms (one binary search per
+        document): at 100,000 articles this turns a 100k-iteration loop per common word into a
+        few thousand lookups, and changes nothing on a small corpus (no term is that common
+        when the query has any rarer term).
+        """
+        n = len(self._docs)
+        groups = []
+        for exp, is_c in zip(expansions, content, strict=True):
+            if exp:
+                size = sum(len(self._postings[t][0]) for t, _ in exp)
+                groups.append((size, exp, is_c))
+        groups.sort(key=lambda g: g[0])
+        limit = max(COMMON_MIN_DF, COMMON_SHARE * n)
+        rare = [g for i, g in enumerate(groups) if i == 0 or g[0] <= limit]
+        common = [g for i, g in enumerate(groups) if i > 0 and g[0] > limit]
+        acc: dict[int, float] = {}
+        acc_content: dict[int, float] = {}
+        for _, exp, is_c in rare:
+            best: dict[int, float] = {}
+            for term, weight in exp:
+                w = weight * self._idf[term]
+                docs, imps = self._postings[term]
+                for d, imp in zip(docs, imps, strict=True):
+                    v = w * imp
+                    if v > best.get(d, 0.0) and eligible[d]:
+                        best[d] = v
+            for d, v in best.items():
+                acc[d] = acc.get(d, 0.0) + v
+                if is_c:
+                    acc_content[d] = acc_content.get(d, 0.0) + v
+        if common:
+            if len(acc) > PREFILTER_DEPTH:
+                acc = dict(heapq.nlargest(PREFILTER_DEPTH, acc.items(), key=lambda kv: kv[1]))
+            for _, exp, is_c in common:
+                best = {}
+                for term, weight in exp:
+                    w = weight * self._idf[term]
+                    docs, imps = self._postings[term]
+                    n_docs = len(docs)
+                    for d in acc:
+                        i = bisect_left(docs, d)
+                        if i < n_docs and docs[i] == d and w * imps[i] > best.get(d, 0.0):
+                            best[d] = w * imps[i]
+                for d, v in best.items():
+                    acc[d] += v
+                    if is_c:
+                        acc_content[d] = acc_content.get(d, 0.0) + v
+        return acc, acc_content
 
     # ---------------------------------------------------------------- helpers
     def _query_terms(self, query: str) -> list[str]:
@@ -237,23 +275,6 @@ class SearchIndex:
         if len(qterms) > MAX_QUERY_TERMS:  # keep the most specific words of a long paste
             qterms = sorted(qterms, key=lambda t: -self._idf.get(t, self._unseen_idf))[:MAX_QUERY_TERMS]
         return qterms
-
-    def _best_sentence(self, doc: _Doc, flat_query: tuple[str, str]) -> tuple[float, str]:
-        """Best character-level similarity (0-1) of the query with one sentence, and the snippet.
-
-        Title, aliases and body sentences compete; the snippet is the best body sentence.
-        """
-        art = doc.article
-        flat, content = flat_query
-        best = 0.0
-        for sent in (art.title, *art.aliases):
-            best = max(best, _similarity(flat, content, sent))
-        best_body, snippet = -1.0, art.title
-        for sent in doc.sentences:
-            r = _similarity(flat, content, sent)
-            if r > best_body:
-                best_body, snippet = r, sent
-        return max(best, best_body), _one_line(snippet)
 
     def _eligible(self, language: str, audiences: frozenset[str]) -> bytearray:
         """Per doc: 1 when it is the version of its id to show to this language/audience.
@@ -278,8 +299,7 @@ class SearchIndex:
             return 1 if norm == "en" else 0
 
         chosen: dict[str, tuple[int, int]] = {}
-        for i, doc in enumerate(self._docs):
-            art = doc.article
+        for i, art in enumerate(self._docs):
             r = rank(art.language)
             if r == 0 or art.audience not in audiences:
                 continue
@@ -292,6 +312,24 @@ class SearchIndex:
             self._eligible_cache.clear()
         self._eligible_cache[key] = flags
         return flags
+
+
+def _best_sentence(art: Article, flat_query: tuple[str, str]) -> tuple[float, str]:
+    """Best character-level similarity (0-1) of the query with one sentence, and the snippet.
+
+    Title, aliases and body sentences compete for the score; the snippet is the best body
+    sentence (the title is already shown next to it).
+    """
+    flat, content = flat_query
+    best = 0.0
+    for sent in (art.title, *art.aliases):
+        best = max(best, _similarity(flat, content, sent))
+    best_body, snippet = -1.0, art.title
+    for sent in _sentences(art):
+        r = _similarity(flat, content, sent)
+        if r > best_body:
+            best_body, snippet = r, sent
+    return max(best, best_body), _one_line(snippet)
 
 
 def _flat(text: str) -> tuple[str, str]:

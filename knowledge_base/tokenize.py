@@ -45,12 +45,15 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _VOWELS = set("aeiouy")
+# Cc, and the Cf/Zl/Zp characters that show up in pasted text (zero-width, bidi marks, BOM).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
 def normalize(text: str) -> str:
     """NFKC + casefold, typographic apostrophes unified, control/format characters removed."""
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold()
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    return _CONTROL.sub(" ", text.casefold())
 
 
 def _split_contraction(word: str) -> list[str]:
@@ -67,10 +70,14 @@ def _split_contraction(word: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens of ``text`` (no stop-word removal, no stemming)."""
+    text = normalize(text)
+    found = _WORD.findall(text)
+    if text.isascii() and "'" not in text:
+        return found
     out: list[str] = []
-    for raw in _WORD.findall(normalize(text)):
+    for raw in found:
         for w in _split_contraction(raw):
-            if _CJK.search(w):
+            if not w.isascii() and _CJK.search(w):
                 out.extend(_cjk_bigrams(w))
             else:
                 out.append(w)
