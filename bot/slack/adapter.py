@@ -73,13 +73,14 @@ class SlackAdapter:
         if settings.slack_bot_token is None or settings.slack_signing_secret is None:
             raise SettingsError("SLACK_BOT_TOKEN: Slack needs a bot token and SLACK_SIGNING_SECRET")
         token = settings.slack_bot_token.get_secret_value()
+        base_url = settings.slack_api_url.rstrip("/") + "/"  # slack_sdk appends the method name as is
         self.app = app
         self.signing_secret = settings.slack_signing_secret.get_secret_value()
         self.command = settings.slack_command
         # Interactive answers may wait out one short 429; deliveries leave 429s to the sender.
         self.client = AsyncWebClient(
             token=token,
-            base_url=settings.slack_api_url,
+            base_url=base_url,
             timeout=10,
             retry_handlers=[
                 AsyncConnectionErrorRetryHandler(max_retry_count=1),
@@ -96,7 +97,7 @@ class SlackAdapter:
             logger=logging.getLogger("slack_bolt"),
         )
         self.replies = SlackTransport(self.client)
-        self.transport = SlackTransport(transport_client(token, settings.slack_api_url))
+        self.transport = SlackTransport(transport_client(token, base_url))
         self.bot_user_id: str | None = None
         self.team_ids: set[str] = set()
         self._identity_lock = asyncio.Lock()

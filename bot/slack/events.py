@@ -25,6 +25,7 @@ from bot.slack.requests import (
     plain_text,
     read_metadata,
     strip_mention,
+    team_ids,
 )
 from bot.slack.transport import call
 from domain.i18n import N_, _
@@ -54,26 +55,42 @@ def _chat(channel: str, *, private: bool) -> Chat:
 
 
 async def on_event(adapter: SlackAdapter, body: dict[str, Any], handler: EventHandler | None) -> None:
-    """Filter by workspace, record the event id (a retry stops here), then handle."""
+    """Filter by workspace and relevance, record the event id (a retry stops here), then handle.
+
+    Only events we act on are recorded, so channel chatter does not fill `processed_updates`.
+    """
+    event = body.get("event")
+    if handler is None or not isinstance(event, dict) or not relevant(adapter, event):
+        return
     await adapter.identity()
     if not from_known_team(body, adapter.team_ids):
-        logger.warning("slack: ignoring an event from unknown workspace(s) %s", sorted(adapter.team_ids))
+        logger.warning("slack: ignoring an event from unknown workspace(s) %s", sorted(team_ids(body)))
         return
-    event = body.get("event")
-    if not isinstance(event, dict):
+    if not relevant(adapter, event):  # the bot's own id may only be known now
         return
     event_id = body.get("event_id")
     if isinstance(event_id, str) and event_id and not await adapter.first_delivery(event_id):
         logger.info("slack: event %s already handled; retry ignored", event_id)
         return
-    if handler is not None:
-        await handler(adapter, event, body)
+    await handler(adapter, event, body)
+
+
+def relevant(adapter: SlackAdapter, event: dict[str, Any]) -> bool:
+    """Whether an event is something a person asked of us (not an edit, a bot, our echo, a channel)."""
+    kind = event.get("type")
+    if kind == "message":
+        # Channel messages would be ticket-thread replies, which no capability handles yet.
+        return event.get("channel_type") == "im" and message_is_for_us(event, adapter.bot_user_id)
+    if kind == "app_mention":
+        user = event.get("user")
+        return bool(user) and not event.get("bot_id") and user != adapter.bot_user_id
+    if kind == "app_home_opened":
+        return event.get("tab", "home") == "home" and bool(event.get("user"))
+    return False
 
 
 async def on_message(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
     """A DM to the bot: a command when it starts with "/", otherwise free text (a KB question)."""
-    if event.get("channel_type") != "im" or not message_is_for_us(event, adapter.bot_user_id):
-        return  # channel messages belong to ticket threads, which no capability handles yet
     user = str(event["user"])
     chat = _chat(await adapter.dm_channel(user, fallback=event.get("channel")), private=True)
     text = plain_text(str(event["text"]))
@@ -88,9 +105,7 @@ async def on_message(adapter: SlackAdapter, event: dict[str, Any], body: dict[st
 
 async def on_mention(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
     """`@partnerbot help` in a channel: a command in a group chat, answered in the mention's thread."""
-    user = event.get("user")
-    if not user or event.get("bot_id") or user == adapter.bot_user_id:
-        return
+    user = str(event["user"])
     channel = str(event.get("channel", ""))
     private = channel.startswith("D")
     chat = _chat(await adapter.dm_channel(user) if private else channel, private=private)
@@ -115,9 +130,7 @@ def _summary(req: NeutralRequest) -> Message | None:
 
 async def on_home(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
     """App Home: who the person is in the program and what they can do (or how to link)."""
-    user = event.get("user")
-    if event.get("tab", "home") != "home" or not user:
-        return
+    user = str(event["user"])
     chat = _chat(await adapter.dm_channel(user, fallback=event.get("channel")), private=True)
     req = await adapter.request(chat, user, "command", name="help", raw=body)
     items = await adapter.app.dispatcher.handle(req)

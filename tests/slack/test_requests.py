@@ -176,3 +176,16 @@ async def test_user_text_cannot_ping_the_channel(harness: SlackHarness) -> None:
     dumped = json.dumps(posted)
     assert "<!channel>" not in dumped and "<@U0BOSS>" not in dumped
     assert "&lt;!channel&gt;" in dumped
+
+
+async def test_channel_chatter_and_reactions_are_acknowledged_not_recorded(harness: SlackHarness) -> None:
+    from tests.fakes import reaction_added_event
+
+    chatter = message_event("lunch?", channel="C0GENERAL", channel_type="channel")
+    reaction = reaction_added_event("ticket", ts="1.000001")
+    unknown = {"type": "team_join", "user": {"id": "U0NEW"}}
+    for event in (chatter, reaction, unknown):
+        assert (await harness.event(event)).status == 200
+    async with harness.app.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+    assert not harness.slack.calls_to("chat.postMessage")
