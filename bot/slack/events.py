@@ -14,8 +14,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.slack.adapter import PLATFORM, Origin, SlackAdapter
-from bot.slack.blocks import form_metadata, home_view, modal_view, truncate
+from bot.slack.adapter import SlackAdapter
+from bot.slack.blocks import form_metadata, modal_view, truncate
+from bot.slack.home import on_home
+from bot.slack.replies import PLATFORM, Origin
 from bot.slack.requests import (
     button_press,
     command_parts,
@@ -27,22 +29,11 @@ from bot.slack.requests import (
     strip_mention,
     team_ids,
 )
-from bot.slack.transport import call
-from domain.i18n import N_, _
-from handlers.model import Chat, ChatKind, CloseForm, FormErrors, Message, OpenForm, Reply, ReplyItem
-from handlers.model import Request as NeutralRequest
+from handlers.model import Chat, ChatKind, CloseForm, FormErrors, OpenForm, ReplyItem
 
 logger = logging.getLogger(__name__)
 ANY = re.compile(".*")
 FORM_ERROR_MAX = 150
-ROLE_LABELS = {
-    "partner_rep": N_("Partner representative"),
-    "partner_admin": N_("Partner admin"),
-    "cam": N_("Channel account manager"),
-    "support_agent": N_("Support agent"),
-    "support_manager": N_("Support manager"),
-    "admin": N_("Program admin"),
-}
 
 EventHandler = Callable[[SlackAdapter, dict[str, Any], dict[str, Any]], Awaitable[None]]
 
@@ -115,34 +106,6 @@ async def on_mention(adapter: SlackAdapter, event: dict[str, Any], body: dict[st
     )
     thread = None if private else str(event.get("thread_ts") or event.get("ts") or "") or None
     await adapter.handle(req, Origin(user, chat, thread_ts=thread))
-
-
-def _summary(req: NeutralRequest) -> Message | None:
-    person = req.person
-    if person is None:
-        return None
-    fields = [(_("Name"), person.name), (_("Email"), person.email)]
-    if person.partner_name:
-        fields.append((_("Partner"), person.partner_name))
-    fields.append((_("Role"), _(ROLE_LABELS[person.role]) if person.role in ROLE_LABELS else person.role))
-    return Message(title=_("Partner program"), fields=fields)
-
-
-async def on_home(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
-    """App Home: who the person is in the program and what they can do (or how to link)."""
-    user = str(event["user"])
-    chat = _chat(await adapter.dm_channel(user, fallback=event.get("channel")), private=True)
-    req = await adapter.request(chat, user, "command", name="help", raw=body)
-    items = await adapter.app.dispatcher.handle(req)
-    parts = [m for m in [_summary(req)] if m] + [i.message for i in items if isinstance(i, Reply)]
-    message = Message(
-        title=parts[0].title if parts else None,
-        text="\n\n".join(p.text for p in parts if p.text),
-        fields=[f for p in parts for f in p.fields],
-        items=[i for p in parts for i in p.items],
-        footer=" ".join(p.footer for p in parts if p.footer) or None,
-    )
-    await call(lambda: adapter.client.views_publish(user_id=user, view=home_view(message)))
 
 
 # -- slash command and interactivity -----------------------------------------------------------
