@@ -18,6 +18,8 @@ __all__ = ["SlackAdapter", "install"]
 
 def install(app: App) -> None:
     """Switch Slack on for `app` (called when SLACK_BOT_TOKEN is set); the adapter is services["slack"]."""
+    if "slack" in app.services:
+        return  # already installed: a second mount of /slack/events would clash
     adapter = SlackAdapter(app)
     register(adapter.bolt, adapter)
     app.transports["slack"] = adapter.transport

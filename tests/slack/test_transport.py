@@ -133,3 +133,29 @@ async def test_long_text_reaches_slack_as_valid_sections(harness: SlackHarness) 
     stored = h.slack.message("C0CAM", ts)
     sections = [b for b in stored["blocks"] if b["type"] == "section"]
     assert len(sections) >= 2 and all(len(b["text"]["text"]) <= 3000 for b in sections)
+
+
+async def test_a_refused_token_stops_start_up_naming_the_variable(sqlite_url: str, fake_slack: FakeSlackAPI) -> None:
+    import datetime as dt
+
+    import bot.slack
+    from bot.config import SettingsError
+    from bot.runtime import platform_transports
+    from tests.chat import Clock
+    from tests.conftest import make_app
+
+    app = make_app(
+        sqlite_url,
+        Clock(dt.datetime(2026, 11, 25, tzinfo=dt.UTC)),
+        SLACK_BOT_TOKEN="xoxb-wrong",
+        SLACK_SIGNING_SECRET="s",
+        SLACK_API_URL=fake_slack.url.rstrip("/"),
+    )
+    bot.slack.install(app)
+    bot.slack.install(app)  # idempotent
+    assert len(app.services["http_mounts"]) == 1
+    try:
+        with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
+            await platform_transports(app)
+    finally:
+        await app.close()
