@@ -1,0 +1,87 @@
+"""`import leads`: every bad row by number and column, nothing imported, re-import updates in place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bot.app import App
+from bot.cli import app as cli
+from domain.leads.models import Lead
+from domain.models import OutboxMessage
+from tests.chat import ChatFactory
+from tests.leads.helpers import import_leads, lead, lead_row, write_leads
+
+
+async def _count(app: App, model: type) -> int:
+    async with app.uow() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_every_bad_row_is_reported_and_nothing_is_imported(app: App, chats: ChatFactory) -> None:
+    rows = [
+        lead_row("B-1"),
+        lead_row("B-2", region="mars"),
+        lead_row("B-3", priority="urgent"),
+        lead_row("B-1"),
+        lead_row("B-5", assignment="direct"),
+        lead_row("B-6", min_tier="diamond"),
+        lead_row("B-7", assignment="direct", partner_id="P-NOPE"),
+        lead_row("B-8", contact_email="not-an-email", estimated_value="lots"),
+    ]
+    result, errors = await import_leads(app, rows)
+    assert result is None
+    where = {(e.row, e.column) for e in errors}
+    assert where == {
+        (3, "region"),
+        (4, "priority"),
+        (5, "lead_id"),
+        (6, "partner_id"),
+        (7, "min_tier"),
+        (8, "partner_id"),
+        (9, "contact_email"),
+        (9, "estimated_value"),
+    }
+    assert "unknown region 'mars'" in next(str(e) for e in errors if e.row == 3)
+    assert "first on row 2" in next(str(e) for e in errors if e.row == 5)
+    assert await _count(app, Lead) == 0 and await _count(app, OutboxMessage) == 0
+
+
+async def test_skip_invalid_imports_the_good_rows(app: App, chats: ChatFactory) -> None:
+    result, errors = await import_leads(app, [lead_row("S-1"), lead_row("S-2", region="mars")], skip_invalid=True)
+    assert result.created == 1 and [e.row for e in errors] == [3]
+    assert (await lead(app, "S-1")).status == "offered"
+
+
+async def test_reimport_updates_in_place_without_distributing_again(app: App, chats: ChatFactory) -> None:
+    await chats.linked("ana@acme.example")
+    await import_leads(app, [lead_row("U-1")])
+    offers = await _count(app, OutboxMessage)
+    result, errors = await import_leads(app, [lead_row("U-1", company="Renamed GmbH", estimated_value="99")])
+    assert errors == [] and (result.created, result.updated) == (0, 1)
+    row = await lead(app, "U-1")
+    assert (row.company, row.estimated_value, row.round) == ("Renamed GmbH", 99.0, 1)
+    assert await _count(app, Lead) == 1 and await _count(app, OutboxMessage) == offers
+
+
+async def test_regions_come_from_partners_and_the_standard_list(app: App, chats: ChatFactory) -> None:
+    result, errors = await import_leads(app, [lead_row("G-1", region="AMER"), lead_row("G-2", region="apac")])
+    assert errors == [] and result.created == 2
+    assert (await lead(app, "G-1")).region == "amer"
+
+
+def test_cli_import_leads_exit_status(sqlite_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    demo = Path(__file__).resolve().parents[2] / "bot" / "demo"
+    for kind in ("partners", "people"):
+        assert (
+            runner.invoke(cli, ["--database-url", sqlite_url, "import", kind, str(demo / f"{kind}.csv")]).exit_code == 0
+        )
+    bad = write_leads([lead_row("C-1", priority="someday")], tmp_path / "bad.csv")
+    outcome = runner.invoke(cli, ["--database-url", sqlite_url, "import", "leads", str(bad)])
+    assert outcome.exit_code == 2 and "row 2, column priority" in outcome.output
+    good = write_leads([lead_row("C-1")], tmp_path / "good.csv")
+    outcome = runner.invoke(cli, ["--database-url", sqlite_url, "import", "leads", str(good)])
+    assert outcome.exit_code == 0 and "leads: 1 created, 0 updated" in outcome.output
