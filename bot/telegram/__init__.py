@@ -22,7 +22,7 @@ from bot.telegram.commands import publish_commands
 from bot.telegram.polling import POLL_TIMEOUT, run_polling
 from bot.telegram.requests import PLATFORM, Translator
 from bot.telegram.transport import TelegramTransport
-from bot.telegram.updates import UpdateProcessor, first_time
+from bot.telegram.updates import UpdateProcessor
 from bot.telegram.webhook import PATH, make_handler
 
 __all__ = ["TelegramAdapter", "TelegramTransport", "install"]
@@ -90,7 +90,7 @@ class TelegramAdapter:
         if incoming is None:
             metrics.UPDATES.labels(PLATFORM, "ignored").inc()
             return None
-        if not await first_time(self.app, update.update_id):
+        if not await self.processor.log.first_time(update.update_id):
             metrics.UPDATES.labels(PLATFORM, "duplicate").inc()
             logger.info("telegram update %s seen before; ignored", update.update_id)
             return None

@@ -33,20 +33,61 @@ MAX_REPLY_WAIT = 30.0
 """A 429 asking for longer than this is not waited out inside an update; the reply is dropped, logged."""
 
 
-async def first_time(app: App, update_id: int) -> bool:
-    """Record the update id; False when it was recorded before (by us or by another process)."""
-    async with app.uow() as uow:
-        session = uow.session
-        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+def _insert(app: App) -> Any:
+    return postgresql.insert if app.engine.dialect.name == "postgresql" else sqlite.insert
+
+
+class UpdateLog:
+    """Records update ids before handling, batching concurrent ones into one INSERT (group commit).
+
+    Under load one statement and one commit then serve many updates instead of one each, which is
+    most of the database cost of an update that only asks for `/help`.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._waiting: list[tuple[str, asyncio.Future[bool]]] = []
+        self._flushing = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def first_time(self, update_id: int) -> bool:
+        """False when the id was recorded before, by this process or by another one."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((str(update_id), future))
+        if not self._flushing:
+            self._flushing = True
+            self._task = asyncio.ensure_future(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    fresh = await self._record({key for key, _ in batch})
+                except Exception as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for key, future in batch:
+                    if not future.done():
+                        future.set_result(key in fresh)
+                    fresh.discard(key)  # the same id twice in one batch: only the first is new
+        finally:
+            self._flushing = False
+
+    async def _record(self, keys: set[str]) -> set[str]:
+        now = self.app.deps.now()
         stmt = (
-            insert(ProcessedUpdate)
-            .values(platform=PLATFORM, update_id=str(update_id), received_at=app.deps.now())
+            _insert(self.app)(ProcessedUpdate)
+            .values([{"platform": PLATFORM, "update_id": key, "received_at": now} for key in sorted(keys)])
             .on_conflict_do_nothing(index_elements=["platform", "update_id"])
+            .returning(ProcessedUpdate.update_id)
         )
-        result = await session.execute(stmt)
-        await uow.commit()
-    return bool(result.rowcount)
+        async with self.app.engine.begin() as conn:
+            result = await conn.execute(stmt)
+            return {str(row[0]) for row in result}
 
 
 async def _with_retries(call: Callable[[], Awaitable[Any]], what: str) -> Any:
@@ -72,6 +113,7 @@ class UpdateProcessor:
     def __init__(self, app: App, transport: TelegramTransport) -> None:
         self.app = app
         self.transport = transport
+        self.log = UpdateLog(app)
 
     async def process(self, update: Update, incoming: Incoming) -> str:
         """Handle an update already known to be new; returns the outcome for metrics and logs."""

@@ -241,3 +241,18 @@ async def test_command_menu_is_published(
     names = [c["command"] for c in menu.params["commands"]]
     assert {"help", "settings", "kb", "start", "cancel"} <= set(names)
     assert all(c["description"] for c in menu.params["commands"])
+
+
+async def test_concurrent_redeliveries_are_handled_once(
+    start_harness: HarnessFactory, database_url: str, fake_telegram: FakeTelegramAPI
+) -> None:
+    import asyncio
+
+    harness = await start_harness(database_url, fake_telegram)
+    fake_telegram.reset_calls()
+    same = tg_message_update("/help", tg_user(4242, "Eve"))
+    others = [tg_message_update("/help", tg_user(4300 + n, "Guest")) for n in range(5)]
+    statuses = await asyncio.gather(*(harness.post(u) for u in [same, *others, same, same]))
+    assert set(statuses) == {200}
+    assert len(fake_telegram.texts_to(4242)) == 1
+    assert all(len(fake_telegram.texts_to(4300 + n)) == 1 for n in range(5))

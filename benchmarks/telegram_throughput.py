@@ -1,0 +1,258 @@
+"""Telegram throughput: our full webhook path against a bare python-telegram-bot echo, and the
+sender's pace against Telegram's own floor of 30 messages a second per bot.
+
+    python benchmarks/telegram_throughput.py [--n 500] [--quick] [--concurrency 20] [--no-postgres]
+
+Both webhook runs push the same `/help` updates, with the same concurrency, to the same local fake
+Bot API. Ours goes through everything production does: HTTP to our aiohttp server, the secret check,
+the update id recorded in the database, the dispatcher (person lookup, help) and the reply via PTB's
+Bot. The bare Application only parses the update and echoes. The PostgreSQL run uses a database it
+creates and drops, and is skipped when no server answers. This is a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import socket
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from telegram import Update  # noqa: E402
+from telegram.ext import Application, CommandHandler, ContextTypes  # noqa: E402
+
+from bot.app import App, build_app  # noqa: E402
+from bot.config import load_settings  # noqa: E402
+from bot.http import build_web_app  # noqa: E402
+from bot.importer import import_file  # noqa: E402
+from bot.telegram import TelegramAdapter, install  # noqa: E402
+from bot.telegram.webhook import PATH, SECRET_HEADER  # noqa: E402
+from domain import outbox  # noqa: E402
+from domain.db import create_engine  # noqa: E402
+from domain.people import attach_identity, require_by_email  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
+from tests.fakes.telegram_updates import tg_message_update, tg_user  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("PARTNERBOT_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+SECRET = "bench-secret"
+DEMO = ROOT / "bot" / "demo"
+PEOPLE = ["ana@acme.example", "ben@globex.example", "ivan@initech.example", "gwen@globex.example"]
+
+
+@dataclass
+class Row:
+    name: str
+    updates: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.seconds if self.seconds else 0.0
+
+
+def _updates(n: int) -> list[dict[str, Any]]:
+    """`/help` from a few linked people, as Telegram would deliver them."""
+    users = [tg_user(7000 + i, f"User{i}", username=None) for i in range(len(PEOPLE))]
+    return [tg_message_update("/help", users[i % len(users)], update_id=1_000_000 + i) for i in range(n)]
+
+
+async def _app(url: str, fake: FakeTelegramAPI) -> App:
+    settings = load_settings(
+        database_url=url,
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_API_URL=fake.url,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_BOT_USERNAME="partner_bot",
+    )
+    app = build_app(settings)
+    await app.migrate()
+    if "telegram" not in app.services:
+        install(app)
+    for kind in ("partners", "people"):
+        result, errors = await import_file(app, kind, DEMO / f"{kind}.csv", skip_invalid=False)
+        assert result is not None, errors
+    async with app.uow() as uow:
+        for i, email in enumerate(PEOPLE):
+            person = await require_by_email(uow.session, email)
+            uid = str(7000 + i)
+            await attach_identity(
+                uow.session, person, platform="telegram", user_id=uid, chat_id=uid, username=None, now=app.deps.now()
+            )
+        await uow.commit()
+    for setup in app.services.get("platform_setups", []):
+        await setup(app)
+    return app
+
+
+async def _serve(app: App) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(build_web_app(app), access_log=None)
+    await runner.setup()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    await web.SockSite(runner, sock).start()
+    return runner, f"http://127.0.0.1:{port}{PATH}"
+
+
+async def _pushing(bodies: list[bytes], concurrency: int, post: Any) -> float:
+    queue = list(reversed(bodies))
+
+    async def worker() -> None:
+        while queue:
+            await post(queue.pop())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+async def bench_webhook(name: str, url: str, n: int, concurrency: int) -> Row:
+    async with FakeTelegramAPI() as fake:
+        app = await _app(url, fake)
+        runner, webhook = await _serve(app)
+        adapter: TelegramAdapter = app.services["telegram"]
+        bodies = [json.dumps(u).encode() for u in _updates(n)]
+        headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def post(body: bytes) -> None:
+                async with session.post(webhook, data=body, headers=headers) as response:
+                    if response.status != 200:
+                        raise RuntimeError(f"webhook answered {response.status}")
+
+            await post(json.dumps(tg_message_update("/help", tg_user(7000))).encode())  # warm up
+            fake.reset_calls()
+            seconds = await _pushing(bodies, concurrency, post)
+            await adapter.idle()
+            seconds_all = seconds
+        sent = len(fake.calls_to("sendMessage"))
+        await runner.cleanup()
+        await app.close()
+    if sent != n:
+        raise RuntimeError(f"{name}: {sent} replies for {n} updates")
+    return Row(name, n, seconds_all)
+
+
+async def bench_bare_ptb(n: int, concurrency: int) -> Row:
+    async with FakeTelegramAPI() as fake:
+
+        async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            assert update.message is not None
+            await update.message.reply_text("help")
+
+        application = Application.builder().token(fake.token).base_url(fake.base_url).updater(None).build()
+        application.add_handler(CommandHandler("help", echo))
+        await application.initialize()
+        updates = _updates(n)
+
+        async def process(body: bytes) -> None:
+            await application.process_update(Update.de_json(json.loads(body), application.bot))
+
+        await process(json.dumps(tg_message_update("/help", tg_user(7000))).encode())
+        fake.reset_calls()
+        seconds = await _pushing([json.dumps(u).encode() for u in updates], concurrency, process)
+        sent = len(fake.calls_to("sendMessage"))
+        await application.shutdown()
+    if sent != n:
+        raise RuntimeError(f"bare PTB: {sent} replies for {n} updates")
+    return Row("bare PTB Application (echo)", n, seconds)
+
+
+async def bench_sender(url: str, pushes: int) -> tuple[float, float, int]:
+    """Seconds to deliver `pushes` outbox rows to as many chats with the fake's limits on."""
+    async with FakeTelegramAPI(enforce_limits=True) as fake:
+        app = await _app(url, fake)
+        async with app.uow() as uow:
+            for i in range(pushes):
+                await outbox.enqueue(
+                    uow.session, key=f"bench-{i}", kind="link.reminder", platform="telegram", chat_id=str(900_000 + i)
+                )
+            await uow.commit()
+        fake.reset_calls()
+        started = time.perf_counter()
+        delivered = await app.sender().drain()
+        seconds = time.perf_counter() - started
+        sent = sum(1 for c in fake.calls_to("sendMessage"))
+        limited = fake.rate_limited_count
+        await app.close()
+    if delivered != pushes or sent - limited != pushes:
+        raise RuntimeError(f"sender: {sent - limited} of {pushes} delivered")
+    return seconds, pushes / 30.0, limited
+
+
+async def _pg_admin(sql: str) -> None:
+    engine = create_engine(PG_ADMIN_URL)
+    try:
+        async with engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def main(n: int, concurrency: int, pushes: int, postgres: bool) -> None:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows.append(
+            await bench_webhook("partnerbot webhook, SQLite", f"sqlite+aiosqlite:///{tmp}/bench.db", n, concurrency)
+        )
+        if postgres:
+            name = f"pb_bench_{uuid.uuid4().hex[:8]}"
+            try:
+                await _pg_admin(f'CREATE DATABASE "{name}"')
+            except Exception as exc:
+                print(f"(PostgreSQL skipped: {type(exc).__name__} at {PG_ADMIN_URL})")
+            else:
+                try:
+                    pg_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+                    rows.append(await bench_webhook("partnerbot webhook, PostgreSQL", pg_url, n, concurrency))
+                finally:
+                    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        rows.append(await bench_bare_ptb(n, concurrency))
+        bare = rows[-1].rate
+        print(f"\n/help updates through the webhook, concurrency {concurrency}")
+        print(f"{'path':<34} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'vs bare':>8}")
+        for row in rows:
+            print(f"{row.name:<34} {row.updates:>8} {row.seconds:>8.2f} {row.rate:>10.1f} {row.rate / bare:>8.2f}")
+        seconds, floor, limited = await bench_sender(f"sqlite+aiosqlite:///{tmp}/sender.db", pushes)
+    print(f"\n{pushes} outbox pushes to {pushes} chats, fake limits on (30/s per bot)")
+    print(f"{'seconds':>8} {'floor (N/30)':>13} {'ratio':>6} {'429s':>5}")
+    print(f"{seconds:>8.2f} {floor:>13.2f} {seconds / floor:>6.2f} {limited:>5}")
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=500, help="updates per webhook run (default 500)")
+    parser.add_argument("--pushes", type=int, default=1000, help="outbox pushes for the sender run (default 1000)")
+    parser.add_argument(
+        "--concurrency", type=int, default=20, help="updates in flight, like Telegram's max_connections"
+    )
+    parser.add_argument("--quick", action="store_true", help="100 updates and 300 pushes")
+    parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL run")
+    args = parser.parse_args()
+    if args.quick:
+        args.n, args.pushes = min(args.n, 100), min(args.pushes, 300)
+    logging.basicConfig(level=logging.ERROR)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    asyncio.run(main(args.n, args.concurrency, args.pushes, not args.no_postgres))
+
+
+if __name__ == "__main__":
+    cli()
