@@ -36,10 +36,10 @@ def routers() -> list[Router]:
 
 
 def sweeps(settings: Settings | None = None) -> list[Sweep]:
-    from domain import forms_cleanup, linking
+    from domain import housekeeping, linking
     from domain.leads import followup
 
-    return [*linking.SWEEPS, *forms_cleanup.SWEEPS, *followup.sweeps(lead_policy(settings))]
+    return [*linking.SWEEPS, *housekeeping.SWEEPS, *followup.sweeps(lead_policy(settings))]
 
 
 def lead_policy(settings: Settings | None) -> Any:

@@ -69,3 +69,19 @@ async def test_a_sweep_after_downtime_catches_up_everything_due(chats: ChatFacto
     assert counts["link_reminders"] == 3 and counts["link_codes_expired"] == 3
     async with chats.app.uow() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+
+
+async def test_old_update_ids_and_stale_forms_are_dropped(chats: ChatFactory) -> None:
+    from domain.models import ConversationState, ProcessedUpdate
+
+    chat = await chats.linked("ana@acme.example")
+    await chat.send("/settings edit")
+    async with chats.app.uow() as uow:
+        uow.session.add(ProcessedUpdate(platform="telegram", update_id="1", received_at=chats.clock()))
+        await uow.commit()
+    counts = await chats.app.sweep(chats.clock.advance(days=1, seconds=1))
+    assert counts["forms_expired"] == 1 and counts["processed_updates_forgotten"] == 0
+    assert (await chats.app.sweep(chats.clock.advance(days=7)))["processed_updates_forgotten"] == 1
+    async with chats.app.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(ConversationState)) == 0
+    assert "What you can do" in (await chat.send("/help")).text
