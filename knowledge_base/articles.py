@@ -131,7 +131,8 @@ def _read(path: Path) -> str:
 
 
 def load_articles(directory: str | Path) -> list[Article]:
-    """Every ``*.md`` below ``directory`` (sorted), or ``ArticleErrors`` listing all problems."""
+    """Every ``*.md`` below ``directory`` (sorted; ``README.md`` files skipped), or ``ArticleErrors``
+    listing all problems."""
     root = Path(directory)
     if not root.is_dir():
         raise ArticleErrors([ArticleError(str(root), "not a directory")])

@@ -54,7 +54,9 @@ FUZZY_WEIGHT = 0.5
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 32
 SNIPPET_CHARS = 160
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z0-9])")
+MIN_SNIPPET_CHARS = 30
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z0-9])|(?<=[。！？])")
+_MARKUP = re.compile(r"\*\*|__|`|\|")
 
 # "No article" threshold on the 0-100 confidence of the best hit (mean of: share of the query's
 # content-word IDF mass the article matches, best sentence similarity, BM25 share of all query
@@ -87,7 +89,7 @@ def _sentences(art: Article) -> list[str]:
 
 
 def _one_line(text: str) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_MARKUP.sub("", text).split())
     if len(text) <= SNIPPET_CHARS:
         return text
     return text[: SNIPPET_CHARS - 1].rsplit(" ", 1)[0] + "…"
@@ -167,12 +169,15 @@ class SearchIndex:
         scored = self.rank(query, language=language, audiences=audiences, depth=max(top, 1))
         if not scored or scored[0][0] < NO_ANSWER_THRESHOLD:
             return []
-        best = scored[0][0]
+        best = shown = scored[0][0]
         hits = []
         for conf, art, snippet in scored[:top]:
             if conf < best * RELATED_SHARE:
                 break
-            hits.append(Hit(art.id, art.title, round(conf, 1), snippet, art.language))
+            # Order is the ranking's; the shown score never rises down the list (a lower-ranked
+            # article can have a higher raw confidence, which would only confuse a reader).
+            shown = min(shown, conf)
+            hits.append(Hit(art.id, art.title, round(shown, 1), snippet, art.language))
         return hits
 
     def rank(
@@ -201,13 +206,13 @@ class SearchIndex:
         out = []
         for d, s in cands:
             doc = self._docs[d]
-            fuzzy, snippet = _best_sentence(doc, flat)
+            fuzzy = _best_similarity(doc, flat)
             coverage = acc_content.get(d, 0.0) / mass if mass else 0.0
             rank_score = s / full_mass + FUZZY_WEIGHT * fuzzy
             conf = 100.0 * (min(1.0, coverage) + fuzzy + s / full_mass) / 3
-            out.append((rank_score, conf, doc, snippet))
+            out.append((rank_score, conf, doc))
         out.sort(key=lambda x: -x[0])
-        return [(conf, doc, snippet) for _, conf, doc, snippet in out[:depth]]
+        return [(conf, doc, self._snippet(doc, expansions, flat)) for _, conf, doc in out[:depth]]
 
     def _accumulate(
         self, expansions: list[list[tuple[str, float]]], content: list[bool], eligible: bytearray
@@ -278,6 +283,24 @@ class SearchIndex:
             qterms = sorted(qterms, key=lambda t: -self._idf.get(t, self._unseen_idf))[:MAX_QUERY_TERMS]
         return qterms
 
+    def _snippet(self, art: Article, expansions: list[list[tuple[str, float]]], flat: tuple[str, str]) -> str:
+        """The body sentence that contains most of the question (IDF-weighted), as one line.
+
+        Ties go to the closer wording; headings and one-word lines make poor snippets, so
+        sentences shorter than ``MIN_SNIPPET_CHARS`` only count when there is nothing else.
+        """
+        sentences = _sentences(art)
+        if not sentences:
+            return ""
+        best_key, best = (-1.0, -1.0, -1.0), sentences[0]
+        for sent in sentences:
+            present = set(terms(sent))
+            cover = sum(max((w * self._idf[t] for t, w in exp if t in present), default=0.0) for exp in expansions)
+            key = (float(len(sent) >= MIN_SNIPPET_CHARS), cover, _similarity(*flat, sent))
+            if key > best_key:
+                best_key, best = key, sent
+        return _one_line(best)
+
     def _eligible(self, language: str, audiences: frozenset[str]) -> bytearray:
         """Per doc: 1 when it is the version of its id to show to this language/audience.
 
@@ -316,22 +339,17 @@ class SearchIndex:
         return flags
 
 
-def _best_sentence(art: Article, flat_query: tuple[str, str]) -> tuple[float, str]:
-    """Best character-level similarity (0-1) of the query with one sentence, and the snippet.
+def _best_similarity(art: Article, flat_query: tuple[str, str]) -> float:
+    """Best character-level similarity (0-1) of the query with one sentence of the article.
 
-    Title, aliases and body sentences compete for the score; the snippet is the best body
-    sentence (the title is already shown next to it).
+    Title, aliases and body sentences compete: the examples and summary lines of an article are
+    what a person's question most resembles, and a single close sentence is strong evidence.
     """
     flat, content = flat_query
     best = 0.0
-    for sent in (art.title, *art.aliases):
+    for sent in (art.title, *art.aliases, *_sentences(art)):
         best = max(best, _similarity(flat, content, sent))
-    best_body, snippet = -1.0, art.title
-    for sent in _sentences(art):
-        r = _similarity(flat, content, sent)
-        if r > best_body:
-            best_body, snippet = r, sent
-    return max(best, best_body), _one_line(snippet)
+    return best
 
 
 def _flat(text: str) -> tuple[str, str]:
