@@ -8,11 +8,11 @@ keeps both the typo tolerance and the speed.  Results are cached per term (queri
 A query term expands to
 * itself, weight 1, when the corpus has it;
 * corpus terms within a Damerau (OSA) edit distance of 1 (terms of 4-5 letters) or 2 (6+
-  letters), weight ``1 - 0.15 * edits`` (so an exact match always wins, and a corrected typo
-  still counts nearly fully: typo'd queries are the common case);
-* corpus terms that extend it or that it extends by a few letters with a shared stem of at least
-  5 letters (verifi / verification), weight ``PREFIX_WEIGHT``: derivations the light stemmer
-  does not fold.
+  letters), weight ``1 - EDIT_PENALTY * edits`` -- but for a term the corpus knows, only
+  neighbours ``TYPO_DF_RATIO`` times more frequent than itself ("card" must not also match
+  "hard"; a one-off misspelling inside an article is still corrected);
+* corpus terms that extend it or that it extends, sharing a stem of at least 5 letters
+  (verifi / verification), weight ``PREFIX_WEIGHT``: derivations the light stemmer leaves.
 Terms of 3 letters or fewer are matched exactly only: one edit there makes a different word.
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Mapping
-from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -32,6 +31,7 @@ MAX_EXPANSIONS = 8
 # A known term is only "corrected" to neighbours this many times more frequent than itself:
 # "card" must not also mean "hard", but a one-off misspelling inside an article is a typo.
 TYPO_DF_RATIO = 10
+CACHE_SIZE = 50_000
 
 
 class Vocabulary:
@@ -45,7 +45,9 @@ class Vocabulary:
         for t in self._sorted:
             by_len.setdefault(len(t), []).append(t)
         self._by_len = by_len
-        self.expand = lru_cache(maxsize=50_000)(self._expand)
+        # A plain dict, not functools.lru_cache on a bound method: that would make a reference
+        # cycle, and SearchIndex.build freezes the GC, so a replaced index would never be freed.
+        self._cache: dict[str, list[tuple[str, float]]] = {}
 
     def __contains__(self, term: str) -> bool:
         return term in self._set
@@ -53,8 +55,16 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._set)
 
+    def expand(self, term: str) -> list[tuple[str, float]]:
+        """[(corpus term, weight 0-1)], best first; empty when nothing is close.  Cached."""
+        found = self._cache.get(term)
+        if found is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            found = self._cache[term] = self._expand(term)
+        return found
+
     def _expand(self, term: str) -> list[tuple[str, float]]:
-        """[(corpus term, weight 0-1)], best first; empty when nothing is close."""
         found: dict[str, float] = {}
         df = self._df.get(term, 0)
         if df:
