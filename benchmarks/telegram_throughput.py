@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, CommandHandler, ContextTypes  # noqa: E402
 
@@ -45,6 +45,7 @@ from bot.telegram import TelegramAdapter, install  # noqa: E402
 from bot.telegram.webhook import PATH, SECRET_HEADER  # noqa: E402
 from domain import outbox  # noqa: E402
 from domain.db import create_engine  # noqa: E402
+from domain.models import OutboxMessage  # noqa: E402
 from domain.people import attach_identity, require_by_email  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 from tests.fakes.telegram_updates import tg_message_update, tg_user  # noqa: E402
@@ -187,13 +188,19 @@ async def bench_sender(url: str, pushes: int) -> tuple[float, float, int]:
             await uow.commit()
         fake.reset_calls()
         started = time.perf_counter()
-        delivered = await app.sender().drain()
+        handled = await app.sender().drain()
         seconds = time.perf_counter() - started
+        async with app.uow() as uow:
+            statuses = dict(
+                (
+                    await uow.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))
+                ).all()
+            )
         sent = sum(1 for c in fake.calls_to("sendMessage"))
         limited = fake.rate_limited_count
         await app.close()
-    if delivered != pushes or sent - limited != pushes:
-        raise RuntimeError(f"sender: {sent - limited} of {pushes} delivered")
+    if statuses.get("sent") != pushes or sent - limited != pushes:
+        raise RuntimeError(f"sender: {statuses} after {handled} rows handled, {sent - limited} messages")
     return seconds, pushes / 30.0, limited
 
 

@@ -86,7 +86,13 @@ class TelegramAdapter:
 
     async def accept(self, update: Update) -> Coroutine[Any, Any, str] | None:
         """The work for an update, or None when it is ignored or was seen before (recorded here)."""
-        incoming = self.translator.translate(update)
+        try:
+            incoming = self.translator.translate(update)
+        except Exception:
+            # A payload shape we did not foresee must not make Telegram redeliver it forever.
+            logger.exception("telegram update %s could not be translated; ignored", update.update_id)
+            metrics.UPDATES.labels(PLATFORM, "error").inc()
+            return None
         if incoming is None:
             metrics.UPDATES.labels(PLATFORM, "ignored").inc()
             return None
