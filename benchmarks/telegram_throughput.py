@@ -1,7 +1,7 @@
 """Telegram throughput: our full webhook path against a bare python-telegram-bot echo, and the
 sender's pace against Telegram's own floor of 30 messages a second per bot.
 
-    python benchmarks/telegram_throughput.py [--n 500] [--quick] [--concurrency 20] [--no-postgres]
+    python benchmarks/telegram_throughput.py [--n 500] [--rounds 2] [--quick] [--concurrency 20] [--no-postgres]
 
 Both webhook runs push the same `/help` updates, with the same concurrency, to the same local fake
 Bot API. Ours goes through everything production does: HTTP to our aiohttp server, the secret check,
@@ -214,27 +214,41 @@ async def _pg_admin(sql: str) -> None:
         await engine.dispose()
 
 
-async def main(n: int, concurrency: int, pushes: int, postgres: bool) -> None:
+async def _best(rounds: int, run: Any) -> Row:
+    """Best of a few rounds: other processes on the machine only ever make a round slower."""
+    results = [await run(i) for i in range(rounds)]
+    return max(results, key=lambda row: row.rate)
+
+
+async def _postgres_round(n: int, concurrency: int) -> Row:
+    name = f"pb_bench_{uuid.uuid4().hex[:8]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        pg_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        return await bench_webhook("partnerbot webhook, PostgreSQL", pg_url, n, concurrency)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def main(n: int, concurrency: int, pushes: int, postgres: bool, rounds: int) -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        rows.append(
-            await bench_webhook("partnerbot webhook, SQLite", f"sqlite+aiosqlite:///{tmp}/bench.db", n, concurrency)
-        )
+
+        async def sqlite_round(i: int) -> Row:
+            url = f"sqlite+aiosqlite:///{tmp}/bench{i}.db"
+            return await bench_webhook("partnerbot webhook, SQLite", url, n, concurrency)
+
+        rows.append(await _best(rounds, sqlite_round))
         if postgres:
-            name = f"pb_bench_{uuid.uuid4().hex[:8]}"
             try:
-                await _pg_admin(f'CREATE DATABASE "{name}"')
+                await _pg_admin("SELECT 1")
             except Exception as exc:
                 print(f"(PostgreSQL skipped: {type(exc).__name__} at {PG_ADMIN_URL})")
             else:
-                try:
-                    pg_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-                    rows.append(await bench_webhook("partnerbot webhook, PostgreSQL", pg_url, n, concurrency))
-                finally:
-                    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        rows.append(await bench_bare_ptb(n, concurrency))
+                rows.append(await _best(rounds, lambda i: _postgres_round(n, concurrency)))
+        rows.append(await _best(rounds, lambda i: bench_bare_ptb(n, concurrency)))
         bare = rows[-1].rate
-        print(f"\n/help updates through the webhook, concurrency {concurrency}")
+        print(f"\n/help updates through the webhook, concurrency {concurrency}, best of {rounds}")
         print(f"{'path':<34} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'vs bare':>8}")
         for row in rows:
             print(f"{row.name:<34} {row.updates:>8} {row.seconds:>8.2f} {row.rate:>10.1f} {row.rate / bare:>8.2f}")
@@ -251,14 +265,15 @@ def cli() -> None:
     parser.add_argument(
         "--concurrency", type=int, default=20, help="updates in flight, like Telegram's max_connections"
     )
-    parser.add_argument("--quick", action="store_true", help="100 updates and 300 pushes")
+    parser.add_argument("--rounds", type=int, default=2, help="webhook rounds per path; the best counts")
+    parser.add_argument("--quick", action="store_true", help="100 updates, 300 pushes, one round")
     parser.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL run")
     args = parser.parse_args()
     if args.quick:
-        args.n, args.pushes = min(args.n, 100), min(args.pushes, 300)
+        args.n, args.pushes, args.rounds = min(args.n, 100), min(args.pushes, 300), 1
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    asyncio.run(main(args.n, args.concurrency, args.pushes, not args.no_postgres))
+    asyncio.run(main(args.n, args.concurrency, args.pushes, not args.no_postgres, max(args.rounds, 1)))
 
 
 if __name__ == "__main__":
