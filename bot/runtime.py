@@ -45,11 +45,15 @@ async def serve_forever(
             pass
     tasks: list[asyncio.Task[None]] = []
     ticker: AsyncIOScheduler | None = None
+    sweeping = asyncio.Lock()
     if scheduler:
         ticker = AsyncIOScheduler(timezone="UTC")
 
         async def tick() -> None:
-            counts = await app.sweep(dt.datetime.now(dt.UTC))
+            if stop.is_set():
+                return
+            async with sweeping:
+                counts = await app.sweep(dt.datetime.now(dt.UTC))
             if any(counts.values()):
                 logger.info("sweep: %s", counts)
 
@@ -70,6 +74,8 @@ async def serve_forever(
     logger.info("stopping")
     if ticker is not None:
         ticker.shutdown(wait=False)
+        async with sweeping:  # let a sweep in progress finish its transaction before the loop closes
+            pass
     for task in tasks:
         try:
             await asyncio.wait_for(task, timeout=10)
