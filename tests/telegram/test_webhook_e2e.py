@@ -241,6 +241,10 @@ async def test_command_menu_is_published(
     names = [c["command"] for c in menu.params["commands"]]
     assert {"help", "settings", "kb", "start", "cancel"} <= set(names)
     assert all(c["description"] for c in menu.params["commands"])
+    by_language = {c.params.get("language_code"): c.params["commands"] for c in fake_telegram.calls_to("setMyCommands")}
+    assert set(by_language) <= {None, "de", "ja", "pt"}  # Telegram wants two-letter codes: pt, not pt_BR
+    if "de" in by_language:
+        assert [c["command"] for c in by_language["de"]] == names
 
 
 async def test_concurrent_redeliveries_are_handled_once(
