@@ -117,7 +117,7 @@ def build_app(
 
     deps.services["kb"] = KnowledgeBase(uow)
     deps.services["leads_policy"] = lead_policy(settings)
-    return App(
+    application = App(
         settings=settings,
         engine=engine,
         uow=uow,
@@ -125,4 +125,19 @@ def build_app(
         dispatcher=dispatcher,
         calendar=calendar,
         sweeps=sweeps(settings),
+        services={"http_mounts": [], "platform_setups": [], "background": [], "closers": []},
     )
+    install_platforms(application)
+    return application
+
+
+def install_platforms(application: App) -> None:
+    """Each messenger switched on in the settings registers its endpoint, transport and start-up work."""
+    if application.settings.slack_enabled:
+        from bot.slack import install as install_slack
+
+        install_slack(application)
+    if application.settings.telegram_enabled:
+        from bot.telegram import install as install_telegram
+
+        install_telegram(application)
