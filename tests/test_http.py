@@ -53,3 +53,24 @@ def test_tokens_never_reach_the_logs(capsys: pytest.CaptureFixture[str], restore
     assert all(token not in line["message"] and "xoxb-1234" not in line["message"] for line in lines)
     assert lines[0]["level"] == "WARNING" and "[redacted]" in lines[0]["message"]
     assert redact("nothing secret") == "nothing secret"
+
+
+async def test_messenger_endpoints_are_mounted_when_their_tokens_are_set(sqlite_url: str, clock: Clock) -> None:
+    plain = make_app(sqlite_url, clock)
+    both = make_app(
+        sqlite_url,
+        clock,
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="s",
+        TELEGRAM_BOT_TOKEN="1:abc",
+        TELEGRAM_WEBHOOK_SECRET="t",
+    )
+    try:
+        paths = {r.resource.canonical for r in build_web_app(both).router.routes() if r.resource}
+        assert {"/slack/events", "/telegram/webhook", "/healthz", "/metrics"} <= paths
+        assert set(both.transports) == {"slack", "telegram"}
+        plain_paths = {r.resource.canonical for r in build_web_app(plain).router.routes() if r.resource}
+        assert "/slack/events" not in plain_paths and "/telegram/webhook" not in plain_paths
+    finally:
+        await both.close()
+        await plain.close()
