@@ -35,7 +35,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge_base.articles import Article
-from knowledge_base.sentences import MIN_SNIPPET_CHARS, best_similarity, flatten, one_line, sentences, similarity
+from knowledge_base.sentences import (
+    MIN_SNIPPET_CHARS,
+    Sentence,
+    article_sentences,
+    best_similarity,
+    flatten,
+    one_line,
+    similarity,
+)
 from knowledge_base.tokenize import is_content, normalize, terms
 from knowledge_base.vocabulary import Vocabulary
 
@@ -50,6 +58,7 @@ RERANK_DEPTH = 30
 COMMON_SHARE = 0.05
 COMMON_MIN_DF = 1000
 PREFILTER_DEPTH = 300
+SENTENCE_CACHE_DOCS = 20_000  # ~10 MB: every article of a normal KB, the hot ones of a huge one
 FUZZY_WEIGHT = 0.5
 # Queries are cut to this many characters (at a word boundary) and this many distinct terms:
 # a pasted log or e-mail is not a question, and the cost must stay bounded.
@@ -90,6 +99,7 @@ class SearchIndex:
         self._vocab = Vocabulary({})
         self._unseen_idf = 1.0
         self._eligible_cache: dict[tuple[str, frozenset[str]], bytearray] = {}
+        self._sentence_cache: dict[int, list[Sentence]] = {}
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -188,14 +198,13 @@ class SearchIndex:
         flat = flatten(query[:MAX_QUERY_CHARS])
         out = []
         for d, s in cands:
-            doc = self._docs[d]
-            fuzzy = best_similarity(doc, flat)
+            fuzzy = best_similarity(self._sentences(d), flat)
             coverage = acc_content.get(d, 0.0) / mass if mass else 0.0
             rank_score = s / full_mass + FUZZY_WEIGHT * fuzzy
             conf = 100.0 * (min(1.0, coverage) + fuzzy + s / full_mass) / 3
-            out.append((rank_score, conf, doc))
+            out.append((rank_score, conf, d))
         out.sort(key=lambda x: -x[0])
-        return [(conf, doc, self._snippet(doc, expansions, flat)) for _, conf, doc in out[:depth]]
+        return [(conf, self._docs[d], self._snippet(d, expansions, flat)) for _, conf, d in out[:depth]]
 
     def _accumulate(
         self, expansions: list[list[tuple[str, float]]], content: list[bool], eligible: bytearray
@@ -266,22 +275,30 @@ class SearchIndex:
             qterms = sorted(qterms, key=lambda t: -self._idf.get(t, self._unseen_idf))[:MAX_QUERY_TERMS]
         return qterms
 
-    def _snippet(self, art: Article, expansions: list[list[tuple[str, float]]], flat: tuple[str, str]) -> str:
+    def _sentences(self, doc: int) -> list[Sentence]:
+        """``article_sentences`` of a doc, cached: re-ranking compares every query with them."""
+        found = self._sentence_cache.get(doc)
+        if found is None:
+            if len(self._sentence_cache) >= SENTENCE_CACHE_DOCS:
+                self._sentence_cache.clear()
+            found = self._sentence_cache[doc] = article_sentences(self._docs[doc])
+        return found
+
+    def _snippet(self, doc: int, expansions: list[list[tuple[str, float]]], flat: tuple[str, str]) -> str:
         """The body sentence that contains most of the question (IDF-weighted), as one line.
 
         Ties go to the closer wording; headings and one-word lines make poor snippets, so
         sentences shorter than ``MIN_SNIPPET_CHARS`` only count when there is nothing else.
         """
-        sents = sentences(art)
-        if not sents:
-            return ""
-        best_key, best = (-1.0, -1.0, -1.0), sents[0]
-        for sent in sents:
-            present = set(terms(sent))
+        best_key, best = (-1.0, -1.0, -1.0), ""
+        for sent in self._sentences(doc):
+            if not sent.in_body:
+                continue
+            present = set(terms(sent.text))
             cover = sum(max((w * self._idf[t] for t, w in exp if t in present), default=0.0) for exp in expansions)
-            key = (float(len(sent) >= MIN_SNIPPET_CHARS), cover, similarity(flat, sent))
+            key = (float(len(sent.text) >= MIN_SNIPPET_CHARS), cover, similarity(flat, sent))
             if key > best_key:
-                best_key, best = key, sent
+                best_key, best = key, sent.text
         return one_line(best)
 
     def _eligible(self, language: str, audiences: frozenset[str]) -> bytearray:
