@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -44,8 +43,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # IMMEDIATE takes the write lock at the start, so "read then write" transactions never
-            # deadlock into SQLITE_BUSY half-way; SQLite allows one writer anyway.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # deadlock into SQLITE_BUSY half-way; SQLite allows one writer anyway. A unit of work that
+            # only reads says so and takes a plain BEGIN, which WAL lets run beside the writer.
+            readonly = conn.get_execution_options().get(READONLY, False)
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -54,15 +55,21 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+READONLY = "partnerbot_readonly"
+
+
 class UnitOfWork:
     """One transaction: leave the block without `commit()` and everything is rolled back."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, readonly: bool = False) -> None:
         self._sessions = sessions
+        self._readonly = readonly
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
+        if self._readonly:
+            await self.session.connection(execution_options={READONLY: True})
         return self
 
     async def __aexit__(
@@ -79,9 +86,18 @@ class UnitOfWork:
         await self.session.flush()
 
 
-UowFactory = Callable[[], UnitOfWork]
+class UowFactory:
+    """Makes units of work; `reader()` for the many requests that only look things up."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions)
+
+    def reader(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions, readonly=True)
 
 
 def uow_factory(engine: AsyncEngine) -> UowFactory:
-    sessions = session_factory(engine)
-    return lambda: UnitOfWork(sessions)
+    return UowFactory(session_factory(engine))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_, normalize_language
@@ -66,15 +66,16 @@ def view_of(person: Person) -> PersonView:
 
 
 def _person_query():  # type: ignore[no-untyped-def]
-    return select(Person).options(selectinload(Person.partner), selectinload(Person.identities))
+    # One round trip: the dispatcher runs this for every update, so it is on the hot path.
+    return select(Person).options(joinedload(Person.partner), joinedload(Person.identities))
 
 
 async def by_email(session: AsyncSession, email: str) -> Person | None:
-    return (await session.scalars(_person_query().where(Person.email == email.strip().lower()))).first()
+    return (await session.scalars(_person_query().where(Person.email == email.strip().lower()))).unique().first()
 
 
 async def by_id(session: AsyncSession, person_id: int) -> Person | None:
-    return (await session.scalars(_person_query().where(Person.id == person_id))).first()
+    return (await session.scalars(_person_query().where(Person.id == person_id))).unique().first()
 
 
 async def require_by_email(session: AsyncSession, email: str) -> Person:
@@ -85,8 +86,9 @@ async def require_by_email(session: AsyncSession, email: str) -> Person:
 
 
 async def by_identity(session: AsyncSession, platform: str, user_id: str) -> Person | None:
-    query = _person_query().join(ChatIdentity).where(ChatIdentity.platform == platform, ChatIdentity.user_id == user_id)
-    return (await session.scalars(query)).first()
+    match = select(ChatIdentity.person_id).where(ChatIdentity.platform == platform, ChatIdentity.user_id == user_id)
+    query = _person_query().where(Person.id.in_(match.scalar_subquery()))
+    return (await session.scalars(query)).unique().first()
 
 
 async def identity(session: AsyncSession, platform: str, user_id: str) -> ChatIdentity | None:

@@ -97,20 +97,21 @@ class Dispatcher:
         return [Reply(Message(text=text))]
 
     async def _resolve_person(self, req: Request) -> PersonView | None:
-        async with self.deps.uow() as uow:
+        async with self.deps.uow.reader() as uow:
             person = await by_identity(uow.session, req.platform, req.user_id)
-            if person is None and req.chat.is_private:
-                person = await linking.auto_link_by_import(
-                    uow.session,
-                    platform=req.platform,
-                    user_id=req.user_id,
-                    chat_id=req.chat.chat_id,
-                    username=req.username,
-                    now=self.deps.now(),
-                )
-                if person is not None:
-                    await uow.commit()
-            if person is None and req.email and req.chat.is_private:
+            if person is not None or not req.chat.is_private:
+                return view_of(person) if person is not None else None
+        async with self.deps.uow() as uow:
+            # First contact: link a platform id the operator imported, or a verified email (Slack).
+            person = await linking.auto_link_by_import(
+                uow.session,
+                platform=req.platform,
+                user_id=req.user_id,
+                chat_id=req.chat.chat_id,
+                username=req.username,
+                now=self.deps.now(),
+            )
+            if person is None and req.email:
                 person = await linking.auto_link_by_email(
                     uow.session,
                     req.email,
@@ -120,10 +121,11 @@ class Dispatcher:
                     username=req.username,
                     now=self.deps.now(),
                 )
-                if person is not None:
-                    await uow.commit()
-                    logger.info("auto-linked %s user %s by email", req.platform, req.user_id)
-            return view_of(person) if person is not None else None
+            if person is None:
+                return None
+            await uow.commit()
+            logger.info("auto-linked %s user %s", req.platform, req.user_id)
+            return view_of(person)
 
     async def _route(self, req: Request) -> list[ReplyItem]:
         if req.kind == "command":
