@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Any
 
@@ -58,15 +59,29 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 READONLY = "partnerbot_readonly"
 
 
+WRITER_WAIT = 30.0
+
+
 class UnitOfWork:
     """One transaction: leave the block without `commit()` and everything is rolled back."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        readonly: bool = False,
+        writer_lock: asyncio.Lock | None = None,
+    ) -> None:
         self._sessions = sessions
         self._readonly = readonly
+        self._writer_lock = writer_lock
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
+        if self._writer_lock is not None:
+            # SQLite has one writer; queueing writers here instead of in SQLite's busy handler (which
+            # polls with growing sleeps) keeps latency flat when many requests write at once.
+            await asyncio.wait_for(self._writer_lock.acquire(), WRITER_WAIT)
         self.session = self._sessions()
         if self._readonly:
             await self.session.connection(execution_options={READONLY: True})
@@ -77,7 +92,11 @@ class UnitOfWork:
     ) -> None:
         # close() rolls back whatever was not committed but, unlike rollback(), leaves loaded objects
         # readable (detached, not expired), so results can be used after the block.
-        await self.session.close()
+        try:
+            await self.session.close()
+        finally:
+            if self._writer_lock is not None:
+                self._writer_lock.release()
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -89,15 +108,16 @@ class UnitOfWork:
 class UowFactory:
     """Makes units of work; `reader()` for the many requests that only look things up."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, single_writer: bool = False) -> None:
         self._sessions = sessions
+        self._writer_lock = asyncio.Lock() if single_writer else None
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions)
+        return UnitOfWork(self._sessions, writer_lock=self._writer_lock)
 
     def reader(self) -> UnitOfWork:
         return UnitOfWork(self._sessions, readonly=True)
 
 
 def uow_factory(engine: AsyncEngine) -> UowFactory:
-    return UowFactory(session_factory(engine))
+    return UowFactory(session_factory(engine), single_writer=engine.dialect.name == "sqlite")
