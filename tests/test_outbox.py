@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -15,6 +16,7 @@ from domain.people import by_email
 from handlers.model import Message
 from handlers.router import Router
 from tests.chat import ChatFactory, RecordingTransport
+from tests.conftest import make_app
 
 
 def pushes_router() -> Router:
@@ -201,3 +203,35 @@ async def test_a_person_without_a_chat_keeps_the_push_until_they_link(chats: Cha
     assert [m.message.text for m in chats.transport.messages] == ["welcome aboard"]
     async with chats.app.uow() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+class SlowTransport(RecordingTransport):
+    """Yields on every send, so concurrent senders really interleave."""
+
+    async def send(self, chat_id: str, message: Message) -> str:
+        await asyncio.sleep(0.001)
+        return await super().send(chat_id, message)
+
+
+async def test_several_senders_on_one_database_deliver_each_push_once_in_order(
+    chats: ChatFactory, database_url: str
+) -> None:
+    install(chats)
+    emails = ["ana@acme.example", "ben@globex.example", "carla.cam@vendor.example", "sam.support@vendor.example"]
+    for email in emails:
+        await chats.linked(email)
+    for n in range(40):
+        await push(chats.app, f"m{n}", f"{n}", email=emails[n % 4])
+    other = make_app(database_url, chats.clock)
+    other.dispatcher.renderers.update(pushes_router().renderers)
+    shared = SlowTransport("console")
+    try:
+        senders = [chats.app.sender({"console": shared}), other.sender({"console": shared})]
+        await asyncio.gather(*(s.drain() for s in senders))
+    finally:
+        await other.close()
+    delivered = [m.message.text for m in shared.messages]
+    assert sorted(delivered, key=int) == [str(n) for n in range(40)]
+    for email in emails:
+        mine = [int(m.message.text) for m in shared.to(email)]
+        assert mine == sorted(mine)
