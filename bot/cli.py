@@ -11,7 +11,8 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -94,20 +95,23 @@ def _run(make: Callable[[], Awaitable[T]], debug: bool = False) -> T:
         raise typer.Exit(1) from None
 
 
-async def _open(database_url: str | None, *, migrate: bool = True) -> Any:
+@asynccontextmanager
+async def opened(database_url: str | None) -> AsyncIterator[Any]:
+    """The application on a migrated database, closed again however the command ends."""
     from bot.app import build_app
     from bot.logs import configure_logging
+    from domain.i18n import set_language
 
     settings = _settings(database_url)
     configure_logging(settings.log_format, debug=_state["debug"])
     logging.getLogger().setLevel(logging.WARNING if not _state["debug"] else logging.DEBUG)
     application = build_app(settings)
-    if migrate:
+    try:
         await application.migrate()
-    from domain.i18n import set_language
-
-    set_language(settings.language)
-    return application
+        set_language(settings.language)
+        yield application
+    finally:
+        await application.close()
 
 
 @db_app.command("upgrade")
@@ -115,9 +119,8 @@ def db_upgrade(database_url: DatabaseUrl = None, debug: Debug = False) -> None:
     """Apply the database migrations up to the newest."""
 
     async def go() -> None:
-        application = await _open(database_url)
-        await application.close()
-        typer.echo("database is up to date")
+        async with opened(database_url):
+            typer.echo("database is up to date")
 
     _run(go, debug)
 
@@ -126,11 +129,8 @@ def _import(kind: str, file: Path, skip_invalid: bool, database_url: str | None,
     from bot.importer import run_import
 
     async def go() -> None:
-        application = await _open(database_url)
-        try:
+        async with opened(database_url) as application:
             code = await run_import(application, kind, file, skip_invalid=skip_invalid)
-        finally:
-            await application.close()
         if code:
             raise typer.Exit(code)
 
@@ -194,13 +194,10 @@ def report(
         period = _parse_since(since)
         from domain.leads import reports
 
-        application = await _open(database_url)
-        try:
+        async with opened(database_url) as application:
             start = application.deps.now() - period
             async with application.uow() as uow:
                 rows = await reports.lead_report(uow.session, start)
-        finally:
-            await application.close()
         if fmt == "csv":
             typer.echo(reports.as_csv(rows), nl=False)
         elif fmt == "json":
@@ -226,11 +223,8 @@ def kb_import(
     async def go() -> None:
         if not directory.is_dir():
             raise UsageError(f"{directory} is not a folder")
-        application = await _open(database_url)
-        try:
+        async with opened(database_url) as application:
             summary = await application.deps.services["kb"].import_dir(directory, now=application.deps.now())
-        finally:
-            await application.close()
         typer.echo(
             f"articles: {summary.created} new, {summary.updated} updated, {summary.unchanged} unchanged, "
             f"{summary.removed} removed"
@@ -250,18 +244,16 @@ def kb_search(
 ) -> None:
     """The same search the chat uses."""
     from domain.i18n import normalize_language
+    from domain.kb import clean_query
 
     async def go() -> None:
         language = normalize_language(lang)
         if language is None:
             raise UsageError(f"--lang: unknown language {lang!r} (en, de, ja, pt_BR)")
-        application = await _open(database_url)
-        kb = application.deps.services["kb"]
-        try:
+        async with opened(database_url) as application:
+            kb = application.deps.services["kb"]
             queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else iter([query])
             for q in queries:
-                from domain.kb import clean_query
-
                 cleaned = clean_query(q)
                 hits = [] if not cleaned else (await kb.search(cleaned, language=language, top=top, record=False)).hits
                 if as_json:
@@ -274,8 +266,6 @@ def kb_search(
                     for h in hits:
                         typer.echo(f"  {h.score:5.1f}  {h.id}  {h.title}")
                 sys.stdout.flush()
-        finally:
-            await application.close()
 
     _run(go, debug)
 
@@ -286,13 +276,10 @@ def link_code(email: str, database_url: DatabaseUrl = None, debug: Debug = False
     from domain import linking
 
     async def go() -> None:
-        application = await _open(database_url)
-        try:
+        async with opened(database_url) as application:
             async with application.uow() as uow:
                 issued = await linking.issue_code(uow.session, email, application.deps.now())
                 await uow.commit()
-        finally:
-            await application.close()
         typer.echo(issued.code)
         link = linking.deep_link(application.settings.telegram_bot_username, issued.code)
         typer.echo(f"code for {issued.person_name}, valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
@@ -313,11 +300,8 @@ def chat(
     from bot.console import run_chat
 
     async def go() -> None:
-        application = await _open(database_url)
-        try:
+        async with opened(database_url) as application:
             await run_chat(application, as_)
-        finally:
-            await application.close()
 
     _run(go, debug)
 
@@ -337,14 +321,11 @@ def demo(
         settings = _settings(database_url)
         if reset:
             reset_database(settings.database_url)
-        application = await _open(database_url)
-        try:
+        async with opened(database_url) as application:
             loaded = await load_demo(application)
             if loaded:
                 typer.echo(loaded, err=True)
             await run_chat(application, as_ or DEMO_PARTNER_EMAIL)
-        finally:
-            await application.close()
 
     _run(go, debug)
 
@@ -376,16 +357,13 @@ def sweep(
     from bot.runtime import platform_transports
 
     async def go() -> None:
-        application = await _open(database_url)
-        try:
+        async with opened(database_url) as application:
             instant = _parse_at(at, application.settings.timezone)
             application.deps.clock = lambda: instant
             counts = await application.sweep(instant)
             transports = await platform_transports(application)
             delivered = await application.sender(transports).drain() if transports else 0
             counts["delivered"] = delivered
-        finally:
-            await application.close()
         if as_json:
             typer.echo(json.dumps({"at": instant.isoformat(), "counts": counts}))
         else:
@@ -407,8 +385,7 @@ def outbox_command(
     from domain import outbox
 
     async def go() -> None:
-        application = await _open(database_url)
-        try:
+        async with opened(database_url) as application:
             async with application.uow() as uow:
                 if retry is not None:
                     if not await outbox.retry(uow.session, retry, application.deps.now()):
@@ -417,8 +394,6 @@ def outbox_command(
                     typer.echo(f"notification {retry} queued again")
                     return
                 entries = await outbox.list_entries(uow.session, failed_only=failed)
-        finally:
-            await application.close()
         if not entries:
             typer.echo("nothing undelivered" if not failed else "no failed notifications")
             return
@@ -443,14 +418,11 @@ def serve(
     from bot.runtime import serve_forever
 
     async def go() -> None:
-        application = await _open(database_url)
-        logging.getLogger().setLevel(logging.DEBUG if _state["debug"] else logging.INFO)
-        try:
+        async with opened(database_url) as application:
+            logging.getLogger().setLevel(logging.DEBUG if _state["debug"] else logging.INFO)
             await serve_forever(
                 application, scheduler=not no_scheduler, sender=not no_sender, telegram_polling=telegram_polling
             )
-        finally:
-            await application.close()
 
     _run(go, debug)
 

@@ -133,6 +133,15 @@ async def expire_link_codes(ctx: SweepContext) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def _imported_address(person: Person) -> tuple[str, str] | None:
+    """A chat the operator's people file gave us for someone who never wrote to the bot."""
+    if person.slack_user_id:
+        return "slack", person.slack_user_id
+    if person.telegram_user_id:
+        return "telegram", person.telegram_user_id
+    return None
+
+
 async def remind_unlinked(ctx: SweepContext) -> int:
     """Three days after an invitation, nudge the person where we can reach them, else their CAM."""
     from domain.outbox import enqueue
@@ -151,27 +160,16 @@ async def remind_unlinked(ctx: SweepContext) -> int:
         for person in (await session.scalars(query)).all():
             payload = {"name": person.name, "email": person.email, "invited_at": person.invited_at.isoformat()}
             key = f"link.reminder:{person.id}"
-            if person.slack_user_id:
+            address = _imported_address(person)
+            if address is not None:
                 await enqueue(
                     session,
                     key=key,
                     kind="link.reminder",
                     payload=payload,
                     person_id=person.id,
-                    platform="slack",
-                    chat_id=person.slack_user_id,
-                    business_days_only=True,
-                    now=ctx.at,
-                )
-            elif person.telegram_user_id:
-                await enqueue(
-                    session,
-                    key=key,
-                    kind="link.reminder",
-                    payload=payload,
-                    person_id=person.id,
-                    platform="telegram",
-                    chat_id=person.telegram_user_id,
+                    platform=address[0],
+                    chat_id=address[1],
                     business_days_only=True,
                     now=ctx.at,
                 )
