@@ -8,6 +8,7 @@ would receive on a phone shows up here too.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Callable
 from typing import TextIO
@@ -29,6 +30,8 @@ from handlers.model import (
 )
 
 PLATFORM = "console"
+PUSH_POLL_SECONDS = 2.0
+logger = logging.getLogger(__name__)
 
 
 def render(message: Message, number_from: int = 1) -> tuple[str, list[Button]]:
@@ -84,6 +87,7 @@ class ConsoleSession:
         self.language: str | None = None
         self._next_id = 1
         self._buttons: list[tuple[Button, str]] = []
+        self._shown: dict[str, str] = {}
         self.transport = ConsoleTransport(self)
 
     def show(self, message: Message, *, label: str | None = None, message_id: str | None = None) -> str:
@@ -91,6 +95,9 @@ class ConsoleSession:
         if message_id is None:
             self._next_id += 1
         text, buttons = render(message, number_from=len(self._buttons) + 1 if not label else 1)
+        if message_id is not None and self._shown.get(mid) == text:
+            return mid  # like Telegram's "message is not modified": an identical edit shows nothing
+        self._shown[mid] = text
         if not label or buttons:
             if label:
                 self._buttons = []
@@ -211,13 +218,28 @@ async def run_chat(
                 + "\n\n"
             )
     loop = asyncio.get_running_loop()
+    # At a terminal, pushes (offers, reminders) arrive while the person is idle, as on a phone.
+    pusher = asyncio.create_task(_deliver_while_idle(session)) if interactive else None
+    try:
+        while True:
+            if interactive:
+                out.write("> ")
+                out.flush()
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                break
+            if not interactive:
+                out.write(f"> {line.rstrip()}\n")
+            await session.handle_line(line)
+    finally:
+        if pusher is not None:
+            pusher.cancel()
+
+
+async def _deliver_while_idle(session: ConsoleSession, every: float = PUSH_POLL_SECONDS) -> None:
     while True:
-        if interactive:
-            out.write("> ")
-            out.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line:
-            break
-        if not interactive:
-            out.write(f"> {line.rstrip()}\n")
-        await session.handle_line(line)
+        await asyncio.sleep(every)
+        try:
+            await session.deliver_pushes()
+        except Exception:
+            logger.exception("console push delivery failed")
