@@ -178,6 +178,11 @@ async def claim(session: AsyncSession, person: PersonView, ref: str, now: dt.dat
         )
     )
     if has_offer is None:
+        # A winner may have closed the round (and our open offer) since we read the lead: say so,
+        # rather than telling an eligible partner who just lost the race that it was never theirs.
+        lead = await find(session, ref)
+        if lead.status != "offered" or lead.mode != "shark_tank":
+            _refuse_taken(lead, person)
         raise NotAllowed(N_("Lead %(lead)s is not available to you."), lead=lead.external_id)
     await _check_capacity(session, partner_id, policy)
     won = await session.execute(
