@@ -73,9 +73,10 @@ async def serve_forever(
     await stop.wait()
     logger.info("stopping")
     if ticker is not None:
-        ticker.shutdown(wait=False)
-        async with sweeping:  # let a sweep in progress finish its transaction before the loop closes
-            pass
+        # Shutting APScheduler down cancels a running job; let a sweep in progress finish its
+        # transaction first (no new one starts once `stop` is set).
+        async with sweeping:
+            ticker.shutdown(wait=False)
     for task in tasks:
         try:
             await asyncio.wait_for(task, timeout=10)
