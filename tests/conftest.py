@@ -112,6 +112,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 
 
 @pytest.fixture
+def postgres_url(pg_database: str) -> str:
+    """PostgreSQL only, empty tables: for behaviour that only a concurrent server database can show."""
+    asyncio.run(_truncate_all(pg_database))
+    return pg_database
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only, for tests about a surface rather than the database."""
     path = tmp_path / "test.db"

@@ -549,8 +549,9 @@ async def test_claimed_edits_reach_every_chat_after_429s(
             )
 
 
+@pytest.mark.postgres
 async def test_a_press_that_loses_between_read_and_update_hears_already_claimed(
-    database_url: str,
+    postgres_url: str,
     clock: Clock,
     tmp_path: Path,
     fake_slack: FakeSlackAPI,
@@ -563,9 +564,7 @@ async def test_a_press_that_loses_between_read_and_update_hears_already_claimed(
     "already claimed", not "not available to you". SQLite takes the write lock at BEGIN, so claims
     there are serialised and this interleaving cannot happen.
     """
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite serialises claims (BEGIN IMMEDIATE): no claim can commit between read and update")
-    async with race_app(database_url, clock, tmp_path, fake_slack, fake_telegram) as race:
+    async with race_app(postgres_url, clock, tmp_path, fake_slack, fake_telegram) as race:
         await link_everyone(race)
         await import_and_offer(race)
         await race.deliver()
