@@ -151,6 +151,55 @@ async def bench_webhook(name: str, url: str, n: int, concurrency: int) -> Row:
     return Row(name, n, seconds_all)
 
 
+async def bench_bare_ptb_webhook(n: int, concurrency: int) -> Row:
+    """The same bare Application behind a minimal aiohttp webhook: PTB's own custom-webhook pattern.
+
+    This is the like-for-like baseline: the same HTTP client, the same number of hops, the same secret
+    header check; only partnerbot's own work (each update once, the person, the dispatcher) is missing.
+    """
+    async with FakeTelegramAPI() as fake:
+
+        async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            assert update.message is not None
+            await update.message.reply_text("help")
+
+        application = Application.builder().token(fake.token).base_url(fake.base_url).updater(None).build()
+        application.add_handler(CommandHandler("help", echo))
+        await application.initialize()
+
+        async def webhook(request: web.Request) -> web.Response:
+            if request.headers.get(SECRET_HEADER) != SECRET:
+                return web.Response(status=401)
+            await application.process_update(Update.de_json(json.loads(await request.read()), application.bot))
+            return web.Response()
+
+        web_app = web.Application()
+        web_app.router.add_post(PATH, webhook)
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}{PATH}"
+        await web.SockSite(runner, sock).start()
+        headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+
+            async def post(body: bytes) -> None:
+                async with session.post(url, data=body, headers=headers) as response:
+                    if response.status != 200:
+                        raise RuntimeError(f"bare webhook answered {response.status}")
+
+            await post(json.dumps(tg_message_update("/help", tg_user(7000))).encode())
+            fake.reset_calls()
+            seconds = await _pushing([json.dumps(u).encode() for u in _updates(n)], concurrency, post)
+        sent = len(fake.calls_to("sendMessage"))
+        await runner.cleanup()
+        await application.shutdown()
+    if sent != n:
+        raise RuntimeError(f"bare PTB webhook: {sent} replies for {n} updates")
+    return Row("bare PTB Application, webhook", n, seconds)
+
+
 async def bench_bare_ptb(n: int, concurrency: int) -> Row:
     async with FakeTelegramAPI() as fake:
 
@@ -173,7 +222,7 @@ async def bench_bare_ptb(n: int, concurrency: int) -> Row:
         await application.shutdown()
     if sent != n:
         raise RuntimeError(f"bare PTB: {sent} replies for {n} updates")
-    return Row("bare PTB Application (echo)", n, seconds)
+    return Row("bare PTB, process_update (no HTTP)", n, seconds)
 
 
 async def bench_sender(url: str, pushes: int) -> tuple[float, float, int]:
@@ -246,9 +295,11 @@ async def main(n: int, concurrency: int, pushes: int, postgres: bool, rounds: in
                 print(f"(PostgreSQL skipped: {type(exc).__name__} at {PG_ADMIN_URL})")
             else:
                 rows.append(await _best(rounds, lambda i: _postgres_round(n, concurrency)))
-        rows.append(await _best(rounds, lambda i: bench_bare_ptb(n, concurrency)))
+        rows.append(await _best(rounds, lambda i: bench_bare_ptb_webhook(n, concurrency)))
         bare = rows[-1].rate
+        rows.append(await _best(rounds, lambda i: bench_bare_ptb(n, concurrency)))
         print(f"\n/help updates through the webhook, concurrency {concurrency}, best of {rounds}")
+        print("(vs bare = against the bare PTB Application behind the same kind of aiohttp webhook)")
         print(f"{'path':<34} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'vs bare':>8}")
         for row in rows:
             print(f"{row.name:<34} {row.updates:>8} {row.seconds:>8.2f} {row.rate:>10.1f} {row.rate / bare:>8.2f}")
