@@ -266,7 +266,7 @@ class KnowledgeBase:
                     search_id=search_id,
                     person_id=person_id,
                     helpful=helpful,
-                    article_id=(search.results or [None])[0],
+                    article_id=search.results[0] if search.results else None,
                     created_at=now,
                 )
             )

@@ -158,6 +158,8 @@ async def remind_unlinked(ctx: SweepContext) -> int:
             .limit(1000)
         )
         for person in (await session.scalars(query)).all():
+            # `invited_at <= cutoff` in the query excludes people never invited.
+            assert person.invited_at is not None
             payload = {"name": person.name, "email": person.email, "invited_at": person.invited_at.isoformat()}
             key = f"link.reminder:{person.id}"
             address = _imported_address(person)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -65,7 +65,7 @@ def view_of(person: Person) -> PersonView:
     )
 
 
-def _person_query():  # type: ignore[no-untyped-def]
+def _person_query() -> Select[Person]:
     # One round trip: the dispatcher runs this for every update, so it is on the hot path.
     return select(Person).options(joinedload(Person.partner), joinedload(Person.identities))
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 from rapidfuzz import process
 
@@ -35,6 +35,8 @@ from handlers.router import FormRoute, Renderer, Route, Router
 
 logger = logging.getLogger(__name__)
 
+_T = TypeVar("_T")
+
 CANCEL_WORDS = frozenset({"cancel", "/cancel", "stop", "abbrechen", "cancelar", "キャンセル"})
 
 
@@ -51,6 +53,14 @@ def unexpected_reply(where: str) -> str:
     }
 
 
+def _register(table: dict[str, _T], items: Mapping[str, _T], router: Router) -> None:
+    """Add one router's entries to a dispatcher table; a name registered twice is a programming error."""
+    clash = set(table) & set(items)
+    if clash:
+        raise ValueError(f"router {router.name} registers {sorted(clash)} twice")
+    table.update(items)
+
+
 class Dispatcher:
     def __init__(self, routers: Iterable[Router], deps: Deps) -> None:
         self.deps = deps
@@ -60,16 +70,10 @@ class Dispatcher:
         self.renderers: dict[str, Renderer] = {}
         self.text_route: Route | None = None
         for router in routers:
-            for table, items in (
-                (self.commands, router.commands),
-                (self.actions, router.actions),
-                (self.forms, router.forms),
-                (self.renderers, router.renderers),
-            ):
-                clash = set(table) & set(items)
-                if clash:
-                    raise ValueError(f"router {router.name} registers {sorted(clash)} twice")
-                table.update(items)  # type: ignore[attr-defined]
+            _register(self.commands, router.commands, router)
+            _register(self.actions, router.actions, router)
+            _register(self.forms, router.forms, router)
+            _register(self.renderers, router.renderers, router)
             if router.text_handler is not None:
                 self.text_route = Route("text", router.text_handler)
 

@@ -14,7 +14,7 @@ from domain.errors import InvalidInput, NotAllowed
 from domain.i18n import N_, _, format_datetime, format_duration, format_money, format_number
 from domain.leads import claims, queries
 from domain.leads.claims import LeadCard
-from domain.leads.policy import LeadPolicy
+from domain.leads.policy import HOLDING, LeadPolicy
 from domain.people import PARTNER_ROLES, PersonView
 from handlers.deps import Deps
 from handlers.model import Button, Edit, FormField, FormSpec, Message, Notice, OpenForm, Reply, ReplyItem, Request
@@ -147,7 +147,7 @@ def held_card(card: LeadCard, person: PersonView | None, now: dt.datetime, title
     return Message(
         title=title or _("Lead %(lead)s") % {"lead": card.external_id},
         fields=fields,
-        buttons=work_buttons(card.ref) if card.status in claims.HOLDING else [],
+        buttons=work_buttons(card.ref) if card.status in HOLDING else [],
     )
 
 
@@ -186,7 +186,8 @@ async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
     async with deps.uow() as uow:
         cards = await queries.open_leads(uow.session, person)
         offers = [await claims.card_of(uow.session, lead) for lead in await queries.open_offers(uow.session, person)]
-    items, buttons = [], []
+    items: list[str] = []
+    buttons: list[Button] = []
     for card in cards:
         age = format_duration(now - (card.held_since or card.created_at))
         parts = [card.external_id]
