@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -31,6 +31,62 @@ def backoff(attempts: int) -> dt.timedelta:
 def _insert(session: AsyncSession) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+@dataclass(frozen=True)
+class Push:
+    """One push to queue: what to say (`kind` + `payload`) and to whom, under an idempotency key."""
+
+    key: str
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    person_id: int | None = None
+    platform: str | None = None
+    chat_id: str | None = None
+    ref_key: str | None = None
+    edit_only: bool = False
+    urgent: bool = False
+    business_days_only: bool = False
+    not_before: dt.datetime | None = None
+
+    def row(self, now: dt.datetime) -> dict[str, Any]:
+        if self.person_id is None and (self.platform is None or self.chat_id is None):
+            raise ValueError("a push needs a person or a platform chat")
+        return {
+            "idempotency_key": self.key,
+            "kind": self.kind,
+            "payload": self.payload,
+            "person_id": self.person_id,
+            "platform": self.platform,
+            "chat_id": self.chat_id,
+            "ref_key": self.ref_key,
+            "edit_only": self.edit_only,
+            "urgent": self.urgent,
+            "respect_business_days": self.business_days_only,
+            "status": "pending",
+            "attempts": 0,
+            "not_before": self.not_before or now,
+            "created_at": now,
+        }
+
+
+async def enqueue_many(session: AsyncSession, pushes: Sequence[Push], *, now: dt.datetime | None = None) -> int:
+    """Queue many pushes in one statement (an offer wave, the "claimed" edits); returns how many were new.
+
+    One multi-row INSERT instead of one per recipient keeps the transaction that causes a wave short,
+    which is what every other claimant of a contested lead waits for.
+    """
+    if not pushes:
+        return 0
+    now = now or dt.datetime.now(dt.UTC)
+    insert = _insert(session)
+    queued = 0
+    for start in range(0, len(pushes), 500):  # stay far below SQLite's and asyncpg's parameter limits
+        rows = [p.row(now) for p in pushes[start : start + 500]]
+        stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        result = await session.execute(stmt)
+        queued += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return queued
 
 
 async def enqueue(
@@ -54,29 +110,20 @@ async def enqueue(
     `now` is the caller's clock (a sweep's instant, a handler's `deps.now()`), so pushes queued by
     `sweep --at T` are due as of T.
     """
-    now = now or dt.datetime.now(dt.UTC)
-    if person_id is None and (platform is None or chat_id is None):
-        raise ValueError("a push needs a person or a platform chat")
-    insert = _insert(session)
-    values = {
-        "idempotency_key": key,
-        "kind": kind,
-        "payload": payload or {},
-        "person_id": person_id,
-        "platform": platform,
-        "chat_id": chat_id,
-        "ref_key": ref_key,
-        "edit_only": edit_only,
-        "urgent": urgent,
-        "respect_business_days": business_days_only,
-        "status": "pending",
-        "attempts": 0,
-        "not_before": not_before or now,
-        "created_at": now,
-    }
-    stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    push = Push(
+        key=key,
+        kind=kind,
+        payload=payload or {},
+        person_id=person_id,
+        platform=platform,
+        chat_id=chat_id,
+        ref_key=ref_key,
+        edit_only=edit_only,
+        urgent=urgent,
+        business_days_only=business_days_only,
+        not_before=not_before,
+    )
+    return await enqueue_many(session, [push], now=now) == 1
 
 
 def _target(row: OutboxMessage) -> tuple[Any, ...]:

@@ -20,7 +20,7 @@ from domain.leads.eligibility import Verdict, eligible, judge, open_lead_counts
 from domain.leads.models import Lead, LeadEvent, LeadOffer, LeadRotation
 from domain.leads.policy import LeadPolicy
 from domain.models import ChatIdentity, Partner, Person
-from domain.outbox import enqueue
+from domain.outbox import Push, enqueue, enqueue_many
 from domain.people import PARTNER_ROLES
 
 logger = logging.getLogger(__name__)
@@ -140,16 +140,17 @@ async def shark_tank(session: AsyncSession, lead: Lead, now: dt.datetime, policy
     lead.offer_expires_at = now + policy.offer_window
     _add_offers(session, lead, verdicts, "shark_tank", now)
     payload = {**public(lead), "expires_at": lead.offer_expires_at.isoformat()}
-    for person_id, _partner in await recipients(session, [v.partner_id for v in verdicts]):
-        await enqueue(
-            session,
+    pushes = [
+        Push(
             key=f"lead.offer:{lead.id}:{lead.round}:{person_id}",
             kind="lead.offer",
             payload=payload,
             person_id=person_id,
             ref_key=offer_ref(lead.id, lead.round),
-            now=now,
         )
+        for person_id, _partner in await recipients(session, [v.partner_id for v in verdicts])
+    ]
+    await enqueue_many(session, pushes, now=now)
     return Distribution("shark_tank", "offered", tuple(v.partner_id for v in verdicts))
 
 
@@ -257,19 +258,18 @@ async def close_offer_messages(
         )
     ).all()
     payload = {**public(lead), **outcome}
-    count = 0
-    for person_id, _partner in await recipients(session, partner_ids):
-        count += await enqueue(
-            session,
+    pushes = [
+        Push(
             key=f"lead.offer_closed:{lead.id}:{round_}:{person_id}",
             kind="lead.offer_closed",
             payload=payload,
             person_id=person_id,
             ref_key=offer_ref(lead.id, round_),
             edit_only=True,
-            now=now,
         )
-    return count
+        for person_id, _partner in await recipients(session, partner_ids)
+    ]
+    return await enqueue_many(session, pushes, now=now)
 
 
 async def cam_targets(session: AsyncSession, partners: Sequence[Partner], policy: LeadPolicy) -> list[dict[str, Any]]:
