@@ -376,17 +376,42 @@ async def update_stage(
         raise InvalidInput(N_("Say why the lead is disqualified."))
     if stage != "disqualified" and STAGE_ORDER.get(stage, 0) <= STAGE_ORDER.get(lead.status, 0):
         raise Conflict(N_("Lead %(lead)s is already at %(stage)s."), lead=lead.external_id, stage=lead.status)
-    first = lead.first_update_at is None
-    within = first and (lead.followup_due_at is None or now <= lead.followup_due_at)
-    values: dict[str, Any] = {**dist.NO_DUES, "status": stage, "stage_changed_at": now, "updated_at": now}
-    if first:
-        values["first_update_at"] = now
+    values: dict[str, Any] = {"stage_changed_at": now}
     if stage == "disqualified":
         values["closed_at"], values["disqualify_reason"] = now, (reason or "").strip()[:2000]
+    return await _progress(session, person, ref, lead, stage, now, values, "updated", stage=stage)
+
+
+async def convert(session: AsyncSession, person: PersonView, ref: str, now: dt.datetime) -> Updated:
+    """Record the conversion (attribution: campaign → lead → deal); the handler opens the deal form."""
+    lead = await _held_by_caller(session, person, ref)
+    return await _progress(session, person, ref, lead, "converted", now, {"closed_at": now}, "converted")
+
+
+async def _progress(
+    session: AsyncSession,
+    person: PersonView,
+    ref: str,
+    lead: Lead,
+    status: str,
+    now: dt.datetime,
+    values: dict[str, Any],
+    event: str,
+    **detail: Any,
+) -> Updated:
+    """Move a held lead on, conditionally on nobody having moved it since we read it.
+
+    The first progress update keeps the follow-up SLA (or misses it) and stops its clocks.
+    """
+    first = lead.first_update_at is None
+    within = first and (lead.followup_due_at is None or now <= lead.followup_due_at)
+    changes: dict[str, Any] = {**dist.NO_DUES, **values, "status": status, "updated_at": now}
+    if first:
+        changes["first_update_at"] = now
     done = await session.execute(
         update(Lead)
         .where(Lead.id == lead.id, Lead.status == lead.status, Lead.partner_id == lead.partner_id)
-        .values(**values)
+        .values(**changes)
         .returning(Lead.id)
         .execution_options(synchronize_session=False)
     )
@@ -395,40 +420,16 @@ async def update_stage(
     dist.event(
         session,
         lead,
-        "updated",
+        event,
         now,
         partner_id=lead.partner_id,
         person_id=person.id,
-        stage=stage,
         first=first,
         within_sla=within,
+        **detail,
     )
     lead = await find(session, ref)
-    return Updated(await card_of(session, lead), stage, first, within)
-
-
-async def convert(session: AsyncSession, person: PersonView, ref: str, now: dt.datetime) -> Updated:
-    """Record the conversion (attribution: campaign → lead → deal); the handler opens the deal form."""
-    lead = await _held_by_caller(session, person, ref)
-    first = lead.first_update_at is None
-    within = first and (lead.followup_due_at is None or now <= lead.followup_due_at)
-    values: dict[str, Any] = {**dist.NO_DUES, "status": "converted", "closed_at": now, "updated_at": now}
-    if first:
-        values["first_update_at"] = now
-    done = await session.execute(
-        update(Lead)
-        .where(Lead.id == lead.id, Lead.status == lead.status)
-        .values(**values)
-        .returning(Lead.id)
-        .execution_options(synchronize_session=False)
-    )
-    if done.first() is None:
-        raise Conflict(N_("Lead %(lead)s changed meanwhile; send /leads to see it now."), lead=lead.external_id)
-    dist.event(
-        session, lead, "converted", now, partner_id=lead.partner_id, person_id=person.id, first=first, within_sla=within
-    )
-    lead = await find(session, ref)
-    return Updated(await card_of(session, lead), "converted", first, within)
+    return Updated(await card_of(session, lead), status, first, within)
 
 
 async def release(
