@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -235,3 +236,45 @@ async def test_several_senders_on_one_database_deliver_each_push_once_in_order(
     for email in emails:
         mine = [int(m.message.text) for m in shared.to(email)]
         assert mine == sorted(mine)
+
+
+class Stalling(RecordingTransport):
+    """Delivers `allow` messages, then hangs like a process about to be killed."""
+
+    def __init__(self, allow: int) -> None:
+        super().__init__("console")
+        self.allow = allow
+        self.stalled = asyncio.Event()
+
+    async def send(self, chat_id: str, message: Message) -> str:
+        if len(self.messages) >= self.allow:
+            self.stalled.set()
+            await asyncio.Event().wait()
+        return await super().send(chat_id, message)
+
+
+async def test_a_sender_killed_mid_wave_loses_nothing_and_repeats_nothing(
+    chats: ChatFactory, database_url: str
+) -> None:
+    install(chats)
+    emails = ["ana@acme.example", "ben@globex.example", "carla.cam@vendor.example", "sam.support@vendor.example"]
+    for email in emails:
+        await chats.linked(email)
+    for n in range(20):
+        await push(chats.app, f"wave{n}", f"{n}", email=emails[n % 4])
+    first = Stalling(allow=7)
+    task = asyncio.create_task(chats.app.sender({"console": first}, concurrency=1).drain())
+    await asyncio.wait_for(first.stalled.wait(), 10)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    chats.clock.advance(minutes=3)  # the dead sender's lease runs out
+    restarted = make_app(database_url, chats.clock)
+    restarted.dispatcher.renderers.update(pushes_router().renderers)
+    second = RecordingTransport("console")
+    try:
+        await restarted.sender({"console": second}).drain()
+    finally:
+        await restarted.close()
+    texts = [m.message.text for m in first.messages + second.messages]
+    assert sorted(texts, key=int) == [str(n) for n in range(20)]
