@@ -82,6 +82,9 @@ class Dispatcher:
         return [r for r in self.commands.values() if r.help and r.allows(person)]
 
     async def handle(self, req: Request) -> list[ReplyItem]:
+        # Control characters (a NUL byte above all, which PostgreSQL refuses in text) never reach a handler.
+        req.args, req.value = forms.strip_controls(req.args), forms.strip_controls(req.value)
+        req.values = {k: forms.strip_controls(v) for k, v in req.values.items()}
         set_language(req.platform_language or self.deps.default_language)
         try:
             req.person = await self._resolve_person(req)

@@ -25,9 +25,14 @@ _EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def strip_controls(raw: str) -> str:
+    """Drop control characters that no person meant to type (line breaks and tabs stay)."""
+    return _CONTROL_RE.sub("", raw) if raw else raw
+
+
 def clean_text(raw: str) -> str:
     """Trim and drop control characters that no person meant to type."""
-    return _CONTROL_RE.sub("", raw).strip()
+    return strip_controls(raw).strip()
 
 
 def parse_value(spec_field: FormField, raw: str | None) -> Any:

@@ -192,3 +192,11 @@ async def test_dates_are_shown_in_the_persons_locale_and_timezone(chats: ChatFac
     chat = await chats.linked("kenji@kaiju.example")
     text = (await chat.send("/settings")).text
     assert "2026/11/26 1:30:00" in text  # Asia/Tokyo, Japanese medium format
+
+
+async def test_control_characters_never_reach_the_database(chats: ChatFactory) -> None:
+    chat = await chats.linked("ana@acme.example")
+    assert "Saved" in (await chat.send("/settings timezone Europe/Paris\x00")).text
+    await chat.send("/settings edit")
+    assert "step 2 of 5" in (await chat.send("English\x00\x1b")).text
+    assert "Something went wrong" not in (await chat.send("\x00\x00")).text
