@@ -22,7 +22,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.models import Base, utcnow
 from knowledge_base.articles import Article, load_articles
-from knowledge_base.search import Hit, SearchIndex
+from knowledge_base.search import RELATED_SHARE, Hit, SearchIndex
 
 MAX_QUERY = 500
 INDEX_RECHECK_SECONDS = 30.0
@@ -120,6 +120,25 @@ def clean_query(query: str) -> str:
     return " ".join(printable.split())[:MAX_QUERY]
 
 
+def search_in_language_and_english(
+    index: SearchIndex, query: str, *, language: str, top: int, audiences: frozenset[str]
+) -> list[Hit]:
+    """Search in the person's language (with its English fallback) and in English, best version wins.
+
+    People whose language is not English often type in English; searching only their language would
+    hide the English article of every id that also has a translation.
+    """
+    hits = index.search(query, language=language, top=top, audiences=audiences)
+    if language != "en":
+        best = {hit.id: hit for hit in hits}
+        for hit in index.search(query, language="en", top=top, audiences=audiences):
+            if hit.id not in best or hit.score > best[hit.id].score:
+                best[hit.id] = hit
+        ranked = sorted(best.values(), key=lambda h: -h.score)
+        hits = [h for h in ranked if h.score >= ranked[0].score * RELATED_SHARE][:top] if ranked else []
+    return hits
+
+
 class KnowledgeBase:
     def __init__(self, uow: UowFactory) -> None:
         self.uow = uow
@@ -214,7 +233,7 @@ class KnowledgeBase:
         if not cleaned:
             raise InvalidInput(N_("Type a question after /kb, for example: /kb how do I register a deal"))
         index = await self.index()
-        hits = index.search(cleaned, language=language, top=top, audiences=audiences)
+        hits = search_in_language_and_english(index, cleaned, language=language, top=top, audiences=audiences)
         search_id = None
         if record:
             async with self.uow() as uow:

@@ -27,7 +27,7 @@ async def count(chats: ChatFactory, model: type) -> int:
 async def test_a_misspelled_question_typed_as_plain_text_finds_the_article(kb_chats: ChatFactory) -> None:
     chat = await kb_chats.linked("ben@globex.example")
     answer = await chat.send("how do i regster a deal")
-    assert "Register a deal" in answer.messages[0].items[0] or "register" in answer.messages[0].items[0].lower()
+    assert "How to register a deal" in answer.messages[0].items[0] or "register" in answer.messages[0].items[0].lower()
     actions = [b.action for b in answer.buttons]
     assert {"kb.helpful", "kb.not_helpful", "kb.open_ticket"} <= set(actions)
     full = await chat.press("kb.article", answer.button("kb.article").value)
@@ -90,3 +90,12 @@ async def test_odd_queries_get_a_clear_answer(kb_chats: ChatFactory, query: str)
     chat = await kb_chats.linked("ben@globex.example")
     answer = await chat.send(f"/kb {query}")
     assert answer.text and "Something went wrong" not in answer.text
+
+
+async def test_a_japanese_speaker_typing_english_gets_the_english_article(kb_chats: ChatFactory) -> None:
+    kenji = await kb_chats.linked("kenji@kaiju.example")
+    answer = await kenji.send("how do i regster a deal")
+    assert answer.buttons[0].value == "register-a-deal"
+    assert "How to register a deal" in answer.messages[0].items[0]
+    japanese = await kenji.send("/kb 案件を登録するには")
+    assert japanese.buttons[0].value == "register-a-deal"
