@@ -206,6 +206,15 @@ async def test_a_person_without_a_chat_keeps_the_push_until_they_link(chats: Cha
         assert await uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
+async def four_recipients(chats: ChatFactory) -> list[str]:
+    """Four linked people who are all awake at the test's clock (no quiet hours in the way)."""
+    install(chats)
+    emails = ["ana@acme.example", "ben@globex.example", "carla.cam@vendor.example", "sam.support@vendor.example"]
+    for email in emails:
+        await chats.linked(email)
+    return emails
+
+
 class SlowTransport(RecordingTransport):
     """Yields on every send, so concurrent senders really interleave."""
 
@@ -217,10 +226,7 @@ class SlowTransport(RecordingTransport):
 async def test_several_senders_on_one_database_deliver_each_push_once_in_order(
     chats: ChatFactory, database_url: str
 ) -> None:
-    install(chats)
-    emails = ["ana@acme.example", "ben@globex.example", "carla.cam@vendor.example", "sam.support@vendor.example"]
-    for email in emails:
-        await chats.linked(email)
+    emails = await four_recipients(chats)
     for n in range(40):
         await push(chats.app, f"m{n}", f"{n}", email=emails[n % 4])
     other = make_app(database_url, chats.clock)
@@ -256,10 +262,7 @@ class Stalling(RecordingTransport):
 async def test_a_sender_killed_mid_wave_loses_nothing_and_repeats_nothing(
     chats: ChatFactory, database_url: str
 ) -> None:
-    install(chats)
-    emails = ["ana@acme.example", "ben@globex.example", "carla.cam@vendor.example", "sam.support@vendor.example"]
-    for email in emails:
-        await chats.linked(email)
+    emails = await four_recipients(chats)
     for n in range(20):
         await push(chats.app, f"wave{n}", f"{n}", email=emails[n % 4])
     first = Stalling(allow=7)

@@ -114,3 +114,23 @@ async def outbox(app: App, kind: str | None = None) -> list[OutboxMessage]:
 async def partner_id(app: App, external_id: str) -> int:
     async with app.uow() as uow:
         return int(await uow.session.scalar(select(Partner.id).where(Partner.external_id == external_id)) or 0)
+
+
+async def fill_to_capacity(app: App, partner: int, *, region: str, status: str, count: int = 10) -> None:
+    """Give `partner` `count` open leads it holds, so capacity rules can be tested."""
+    async with app.uow() as uow:
+        for n in range(count):
+            uow.session.add(
+                Lead(
+                    external_id=f"H-{n}",
+                    company="x",
+                    region=region,
+                    priority="hot",
+                    assignment="direct",
+                    mode="direct",
+                    status=status,
+                    partner_id=partner,
+                    excluded_partner_ids=[],
+                )
+            )
+        await uow.commit()

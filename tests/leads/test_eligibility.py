@@ -10,7 +10,7 @@ from domain.leads.models import Lead, LeadOffer
 from domain.leads.policy import LeadPolicy
 from domain.models import Partner
 from tests.chat import ChatFactory
-from tests.leads.helpers import import_leads, lead, lead_row, partner_id
+from tests.leads.helpers import fill_to_capacity, import_leads, lead, lead_row, partner_id
 
 
 def _lead(**values: object) -> Lead:
@@ -79,22 +79,7 @@ async def test_offers_keep_the_reasons_and_go_only_to_eligible_partners(app: App
 
 async def test_partners_at_capacity_are_not_offered(app: App, chats: ChatFactory) -> None:
     acme = await partner_id(app, "P-ACME")
-    async with app.uow() as uow:
-        for n in range(10):
-            uow.session.add(
-                Lead(
-                    external_id=f"H-{n}",
-                    company="x",
-                    region="emea",
-                    priority="hot",
-                    assignment="direct",
-                    mode="direct",
-                    status="contacted",
-                    partner_id=acme,
-                    excluded_partner_ids=[],
-                )
-            )
-        await uow.commit()
+    await fill_to_capacity(app, acme, region="emea", status="contacted")
     await import_leads(app, [lead_row("L-2")])
     row = await lead(app, "L-2")
     async with app.uow() as uow:

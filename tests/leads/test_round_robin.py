@@ -12,7 +12,7 @@ from domain.leads.policy import LeadPolicy
 from domain.models import Partner
 from tests.chat import ChatFactory, Clock
 from tests.conftest import make_app
-from tests.leads.helpers import add_partners, import_leads, lead, lead_row, outbox, partner_id
+from tests.leads.helpers import add_partners, fill_to_capacity, import_leads, lead, lead_row, outbox, partner_id
 
 
 def _verdict(pid: int, tier: str) -> Verdict:
@@ -78,22 +78,7 @@ async def test_round_robin_lead_waits_for_acceptance_then_moves_on(app: App, cha
 
 async def test_round_robin_skips_partners_at_capacity(app: App, chats: ChatFactory) -> None:
     umbrella = await partner_id(app, "P-UMBRELLA")
-    async with app.uow() as uow:
-        for n in range(10):
-            uow.session.add(
-                Lead(
-                    external_id=f"H-{n}",
-                    company="x",
-                    region="latam",
-                    priority="hot",
-                    assignment="direct",
-                    mode="direct",
-                    status="accepted",
-                    partner_id=umbrella,
-                    excluded_partner_ids=[],
-                )
-            )
-        await uow.commit()
+    await fill_to_capacity(app, umbrella, region="latam", status="accepted")
     await import_leads(app, [lead_row("R-2", region="latam", product="backup", assignment="round_robin")])
     assert (await lead(app, "R-2")).partner_id == await partner_id(app, "P-HOOLI")
 
