@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +45,7 @@ PEOPLE_COLUMNS = (
 )
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 def _duplicates(rows: Sequence[tuple[int, dict[str, Any]]], key: str) -> list[imp.RowError]:
@@ -56,6 +58,20 @@ def _duplicates(rows: Sequence[tuple[int, dict[str, Any]]], key: str) -> list[im
         else:
             seen[value] = number
     return errors
+
+
+def _find_or_add(
+    session: AsyncSession, existing: dict[str, T], key: str, make: Callable[[], T], result: imp.ImportResult
+) -> T:
+    """The row's record to update in place, or a new one: re-imports never duplicate."""
+    found = existing.get(key)
+    if found is not None:
+        result.updated += 1
+        return found
+    created = existing[key] = make()
+    session.add(created)
+    result.created += 1
+    return created
 
 
 def _drop(rows: list[tuple[int, dict[str, Any]]], errors: list[imp.RowError]) -> list[tuple[int, dict[str, Any]]]:
@@ -85,14 +101,8 @@ async def import_partners(
     rows = _drop(validated.rows, validated.errors)
     existing = {p.external_id: p for p in (await session.scalars(select(Partner))).all()}
     for _, row in rows:
-        partner = existing.get(row["partner_id"])
-        if partner is None:
-            partner = Partner(external_id=row["partner_id"])
-            session.add(partner)
-            existing[row["partner_id"]] = partner
-            result.created += 1
-        else:
-            result.updated += 1
+        key = row["partner_id"]
+        partner = _find_or_add(session, existing, key, partial(Partner, external_id=key), result)
         partner.name, partner.type, partner.tier = row["name"], row["type"], row["tier"]
         partner.region = (row["region"] or "").strip().lower()
         partner.country = row["country"] or ""
@@ -136,14 +146,8 @@ async def import_people(
     partners = {p.external_id: p.id for p in (await session.scalars(select(Partner))).all()}
     existing = {p.email: p for p in (await session.scalars(select(Person))).all()}
     for _, row in _drop(validated.rows, validated.errors):
-        person = existing.get(row["email"])
-        if person is None:
-            person = Person(email=row["email"])
-            session.add(person)
-            existing[row["email"]] = person
-            result.created += 1
-        else:
-            result.updated += 1
+        email = row["email"]
+        person = _find_or_add(session, existing, email, partial(Person, email=email), result)
         person.name, person.role = row["name"], row["role"]
         person.partner_id = partners[row["partner_id"]] if row.get("partner_id") else None
         person.slack_user_id = row["slack_user_id"]
