@@ -99,3 +99,10 @@ async def test_a_japanese_speaker_typing_english_gets_the_english_article(kb_cha
     assert "How to register a deal" in answer.messages[0].items[0]
     japanese = await kenji.send("/kb 案件を登録するには")
     assert japanese.buttons[0].value == "register-a-deal"
+
+
+@pytest.mark.parametrize("question", ["what is the weather in paris", "book a flight to tokyo", "tell me a joke"])
+async def test_questions_about_nothing_in_the_program_get_no_article(kb_chats: ChatFactory, question: str) -> None:
+    chat = await kb_chats.linked("ben@globex.example")
+    answer = await chat.send(question)
+    assert "No article" in answer.text and [b.action for b in answer.buttons] == ["kb.open_ticket"]
