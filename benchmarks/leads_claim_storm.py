@@ -15,21 +15,19 @@ import argparse
 import asyncio
 import datetime as dt
 import multiprocessing as mp
-import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from scratch_pg import PG_ADMIN_URL, create_database, drop_database
 from sqlalchemy import func, insert, select, text
 
 PRESSES = 200
 PARTNERS = 200
-PG_ADMIN = os.environ.get("PARTNERBOT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 
 def _app(url: str) -> Any:
@@ -256,24 +254,12 @@ def pg_worker(url: str, worker: int, workers: int, rounds: int, barrier: Any, le
     asyncio.run(main())
 
 
-async def _pg_admin(sql: str) -> None:
-    from domain.db import create_engine
-
-    engine = create_engine(PG_ADMIN)
-    async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(sql))
-    await engine.dispose()
-
-
 def run_postgres(rounds: int, workers: int = 4) -> Tally | None:
-    name = f"pb_storm_{uuid.uuid4().hex[:8]}"
     try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        url = asyncio.run(create_database("pb_storm"))
     except Exception as exc:
-        print(f"PostgreSQL not reachable at {PG_ADMIN}: {type(exc).__name__}; skipped", file=sys.stderr)
+        print(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}; skipped", file=sys.stderr)
         return None
-    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     try:
         asyncio.run(setup(url))
         ctx = mp.get_context("spawn")
@@ -302,7 +288,7 @@ def run_postgres(rounds: int, workers: int = 4) -> Tally | None:
             p.join(timeout=60)
         return tally
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(drop_database(url))
 
 
 def main() -> None:

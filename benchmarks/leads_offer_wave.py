@@ -26,11 +26,9 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
-import os
 import sys
 import tempfile
 import time
-import uuid
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -41,19 +39,18 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from scratch_pg import PG_ADMIN_URL, scratch_database  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from bot.app import App, build_app  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.importer import import_file  # noqa: E402
 from bot.slack.transport import SlackTransport  # noqa: E402
-from domain.db import create_engine  # noqa: E402
 from domain.models import ChatIdentity, OutboxMessage, Person  # noqa: E402
 from tests.fakes.slack_api import FakeSlackAPI  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("PARTNERBOT_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TELEGRAM_BOT_RATE = 30.0
 TIMEOUT = 150.0
 POLL = 0.1
@@ -255,16 +252,6 @@ async def run(url: str, backend: str, n: int, workdir: Path, *, strict_slack: bo
             await app.close()
 
 
-async def _pg_admin(sql: str) -> None:
-    engine = create_engine(PG_ADMIN_URL)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 async def main(n: int, postgres: bool, strict_slack: bool) -> Result:
     with tempfile.TemporaryDirectory(prefix="offer-wave-") as tmp:
         workdir = Path(tmp)
@@ -272,14 +259,8 @@ async def main(n: int, postgres: bool, strict_slack: bool) -> Result:
             return await run(
                 f"sqlite+aiosqlite:///{workdir / 'wave.db'}", "sqlite", n, workdir, strict_slack=strict_slack
             )
-        name = f"pb_bench_{uuid.uuid4().hex[:10]}"
-        await _pg_admin(f'CREATE DATABASE "{name}"')
-        try:
-            return await run(
-                f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}", "postgresql", n, workdir, strict_slack=strict_slack
-            )
-        finally:
-            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        async with scratch_database() as url:
+            return await run(url, "postgresql", n, workdir, strict_slack=strict_slack)
 
 
 def report(r: Result) -> None:

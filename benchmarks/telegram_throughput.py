@@ -16,12 +16,10 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import socket
 import sys
 import tempfile
 import time
-import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +31,8 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from scratch_pg import PG_ADMIN_URL, pg_admin, scratch_database  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, CommandHandler, ContextTypes  # noqa: E402
 
@@ -44,13 +43,11 @@ from bot.importer import import_file  # noqa: E402
 from bot.telegram import TelegramAdapter, install  # noqa: E402
 from bot.telegram.webhook import PATH, SECRET_HEADER  # noqa: E402
 from domain import outbox  # noqa: E402
-from domain.db import create_engine  # noqa: E402
 from domain.models import OutboxMessage  # noqa: E402
 from domain.people import attach_identity, require_by_email  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 from tests.fakes.telegram_updates import tg_message_update, tg_user  # noqa: E402
 
-PG_ADMIN_URL = os.environ.get("PARTNERBOT_BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SECRET = "bench-secret"
 DEMO = ROOT / "bot" / "demo"
 PEOPLE = ["ana@acme.example", "ben@globex.example", "ivan@initech.example", "gwen@globex.example"]
@@ -253,16 +250,6 @@ async def bench_sender(url: str, pushes: int) -> tuple[float, float, int]:
     return seconds, pushes / 30.0, limited
 
 
-async def _pg_admin(sql: str) -> None:
-    engine = create_engine(PG_ADMIN_URL)
-    try:
-        async with engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 async def _best(rounds: int, run: Any) -> Row:
     """Best of a few rounds: other processes on the machine only ever make a round slower."""
     results = [await run(i) for i in range(rounds)]
@@ -270,13 +257,8 @@ async def _best(rounds: int, run: Any) -> Row:
 
 
 async def _postgres_round(n: int, concurrency: int) -> Row:
-    name = f"pb_bench_{uuid.uuid4().hex[:8]}"
-    await _pg_admin(f'CREATE DATABASE "{name}"')
-    try:
-        pg_url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    async with scratch_database() as pg_url:
         return await bench_webhook("partnerbot webhook, PostgreSQL", pg_url, n, concurrency)
-    finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def main(n: int, concurrency: int, pushes: int, postgres: bool, rounds: int) -> None:
@@ -290,7 +272,7 @@ async def main(n: int, concurrency: int, pushes: int, postgres: bool, rounds: in
         rows.append(await _best(rounds, sqlite_round))
         if postgres:
             try:
-                await _pg_admin("SELECT 1")
+                await pg_admin("SELECT 1")
             except Exception as exc:
                 print(f"(PostgreSQL skipped: {type(exc).__name__} at {PG_ADMIN_URL})")
             else:
