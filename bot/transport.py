@@ -36,10 +36,6 @@ class MessageGone(PermanentError):
     """The message to edit no longer exists; a new one may be sent instead."""
 
 
-class Limit(tuple[str, float]):
-    """(pacing key, minimum seconds between two messages under that key)."""
-
-
 class Transport(Protocol):
     platform: str
 

@@ -8,7 +8,7 @@ show degrades to plain text in its adapter.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -53,21 +53,6 @@ class Message:
     buttons: list[Button] = field(default_factory=list)
     footer: str | None = None
     suggestions: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Message:
-        return cls(
-            text=data.get("text", ""),
-            title=data.get("title"),
-            fields=[(str(k), str(v)) for k, v in data.get("fields", [])],
-            items=list(data.get("items", [])),
-            buttons=[Button(**b) for b in data.get("buttons", [])],
-            footer=data.get("footer"),
-            suggestions=list(data.get("suggestions", [])),
-        )
 
     def plain_text(self) -> str:
         """A plain-text rendering, used where a platform shows no structure (notifications' preview)."""

@@ -19,7 +19,6 @@ fix all files in one pass instead of one error per run.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,11 +156,3 @@ def load_articles(directory: str | Path) -> list[Article]:
     if errors:
         raise ArticleErrors(errors)
     return articles
-
-
-def languages_by_id(articles: Iterable[Article]) -> dict[str, set[str]]:
-    """Which languages each article id exists in (for fallback decisions)."""
-    out: dict[str, set[str]] = {}
-    for art in articles:
-        out.setdefault(art.id, set()).add(art.language)
-    return out
