@@ -19,15 +19,18 @@ Pipeline for one query, and why each step is there (figures: kb-eval dev set, 10
 5. Re-rank of the best ``RERANK_DEPTH`` plus those: BM25 share + ``FUZZY_WEIGHT`` x the best
    rapidfuzz similarity of the question with one sentence (``sentences.py``) +
    ``SEMANTIC_WEIGHT`` x the cosine in meaning.  Top-3 over all in-scope queries: BM25 alone
-   82.1 %, with the fuzzy re-rank 84.4 %, with meaning too 85.8 % (terse 81.4 -> 83.7 %;
-   FTS5 trigram 72.7 %, porter 70.0 %).
+   82.1 %, with the fuzzy re-rank 84.4 %, with the word vectors too 85.8 % (terse 81.4 ->
+   83.7 %; FTS5 trigram 72.7 %, porter 70.0 %).  Once ``encode_sentences`` (or
+   ``use_sentence_model``) gave the index the sentence model (``encoder.py``), its cosine with
+   the closest sentence replaces the word vectors' at ``CONTEXT_WEIGHT``: 88.9 % (terse 87.9 %).
 6. Confidence 0-100 = mean of four shares: the content-word IDF mass the article matches
    (unknown words like "laundry" weigh as the rarest word), the best sentence similarity, the
-   BM25 share and the cosine in meaning.  End-to-end @3 with three of them 80.2 %, with all
-   four 83.4 %.  Below ``NO_ANSWER_THRESHOLD`` the answer is "no article".
+   BM25 share and the cosine in meaning.  End-to-end @3 with the first three 80.2 %, with the
+   word vectors 83.4 %, with the sentence model 86.5 %.  Below ``no_answer_threshold`` (one
+   calibrated value per kind of meaning) the answer is "no article".
 
-What is left is meaning the static vectors do not capture ("two weeks transaction 00 not" for
-an unknown charge); the weakest kind is still terse (83.7 % top-3).
+What is left: meaning even the sentence model misses in three-word questions ("two weeks
+transaction 00 not"), and typos it cannot read (terse_typo 84.4 %, the weakest kind).
 """
 
 from __future__ import annotations
@@ -37,13 +40,14 @@ import heapq
 import math
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from knowledge_base.articles import Article
+from knowledge_base.encoder import SentenceEncoder
 from knowledge_base.semantic import WordVectors, shipped_vectors, unit
 from knowledge_base.sentences import (
     MIN_SNIPPET_CHARS,
@@ -84,6 +88,12 @@ FUZZY_WEIGHT = 0.5
 SEMANTIC_WEIGHT = 0.5
 WHOLE_ARTICLE_SHARE = 0.3
 SEMANTIC_CANDIDATES = 10
+# The sentence model (encoder.py), once ``encode_sentences`` ran: its cosine (question vs the
+# closest sentence) replaces the static one, at this weight (dev set, among 0.5/1.0/1.5).  A
+# knowledge base with more English sentences than this is not encoded (~10 ms a sentence: ten
+# thousand take two minutes of one core) and keeps the static vectors alone.
+CONTEXT_WEIGHT = 1.0
+MAX_ENCODED_SENTENCES = 10_000
 # Queries are cut to this many characters (at a word boundary) and this many distinct terms:
 # a pasted log or e-mail is not a question, and the cost must stay bounded.
 MAX_QUERY_CHARS = 1000
@@ -96,6 +106,9 @@ MAX_QUERY_TERMS = 32
 # (5 points of head-room over the 90 % goal for unseen queries) and rejects 80.4 % of
 # out-of-scope ones.  Re-check with benchmarks/kb_eval.py after any change to the scoring.
 NO_ANSWER_THRESHOLD = 37.0
+# The same with the sentence model: flat at 86.5-86.8 % from 30 to 34; 34 answers 95.3 % of
+# in-scope queries and rejects 87.1 % of out-of-scope ones.
+CONTEXT_NO_ANSWER_THRESHOLD = 34.0
 # Lower-ranked hits are still shown when they reach this share of the best hit's confidence.
 RELATED_SHARE = 0.5
 
@@ -128,6 +141,8 @@ class SearchIndex:
         self._doc_vectors: npt.NDArray[np.float32] = np.zeros((0, 1), np.float32)
         self._sentence_vectors: dict[int, npt.NDArray[np.float32]] = {}
         self._surface: dict[str, str] = {}  # term -> a word of the corpus it stems from
+        self._encoder: SentenceEncoder | None = None
+        self._encoded: dict[int, npt.NDArray[np.float32]] = {}
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -198,7 +213,7 @@ class SearchIndex:
     ) -> list[Hit]:
         """Best articles for ``query`` (at most ``top``), or ``[]`` when none is good enough."""
         scored = self.rank(query, language=language, audiences=audiences, depth=max(top, 1))
-        if not scored or scored[0][0] < NO_ANSWER_THRESHOLD:
+        if not scored or scored[0][0] < self.no_answer_threshold:
             return []
         best = shown = scored[0][0]
         hits = []
@@ -210,6 +225,53 @@ class SearchIndex:
             shown = min(shown, conf)
             hits.append(Hit(art.id, art.title, round(shown, 1), snippet, art.language))
         return hits
+
+    @property
+    def no_answer_threshold(self) -> float:
+        """Confidence below which the best hit is "no article" (calibrated per kind of meaning)."""
+        return NO_ANSWER_THRESHOLD if self._encoder is None else CONTEXT_NO_ANSWER_THRESHOLD
+
+    @property
+    def understands_sentences(self) -> bool:
+        """True once ``encode_sentences`` gave the index the sentence model."""
+        return self._encoder is not None
+
+    def encode_sentences(self, encoder: SentenceEncoder) -> bool:
+        """Encode every English article sentence with the sentence model, then use it for meaning.
+
+        Slow (~10 ms a sentence): call it off the event loop, after ``build``; searches meanwhile
+        use the static vectors.  False, and nothing changes, past ``MAX_ENCODED_SENTENCES``.
+        The bot itself keeps the vectors in the database (``domain/kb.py``) and uses
+        ``sentences_to_encode`` and ``use_sentence_model`` instead.
+        """
+        texts = self.sentences_to_encode()
+        if texts is None:
+            return False
+        self.use_sentence_model(encoder, dict(zip(texts, encoder.encode(texts), strict=True)))
+        return True
+
+    def sentences_to_encode(self) -> list[str] | None:
+        """The distinct sentences of the English articles, or None past ``MAX_ENCODED_SENTENCES``."""
+        found: dict[str, None] = {}
+        count = 0
+        for d, art in enumerate(self._docs):
+            if art.language == "en":
+                for sentence in self._sentences(d):
+                    found.setdefault(sentence.text, None)
+                    count += 1
+                if count > MAX_ENCODED_SENTENCES:
+                    return None
+        return list(found)
+
+    def use_sentence_model(self, encoder: SentenceEncoder, vectors: Mapping[str, npt.NDArray[np.float32]]) -> None:
+        """Switch meaning to the sentence model, given the vector of every ``sentences_to_encode``."""
+        encoded = {
+            d: np.stack([vectors[s.text] for s in self._sentences(d)]).astype(np.float32)
+            for d, art in enumerate(self._docs)
+            if art.language == "en"
+        }
+        self._encoded = encoded
+        self._encoder = encoder  # last: a search sees the model only with every sentence encoded
 
     def rank(
         self,
@@ -242,11 +304,19 @@ class SearchIndex:
         full_mass = sum(self._idf[e[0][0]] if e else self._unseen_idf for e in expansions)
         flat = flatten(query[:MAX_QUERY_CHARS])
         out = []
+        encoder = self._encoder
+        understood = None if encoder is None else encoder.encode_query(query[:MAX_QUERY_CHARS])
+        weight = SEMANTIC_WEIGHT if understood is None else CONTEXT_WEIGHT
         for d, s in cands.items():
             fuzzy = best_similarity(self._sentences(d), flat)
-            sem = self._closeness(d, meaning) if self._docs[d].language == "en" else fuzzy
+            if self._docs[d].language != "en":
+                sem = fuzzy  # no meaning for other languages: their wording stands in for it
+            elif understood is not None:
+                sem = float((self._encoded[d] @ understood).max())
+            else:
+                sem = self._closeness(d, meaning)
             coverage = acc_content.get(d, 0.0) / mass if mass else 0.0
-            rank_score = s / full_mass + FUZZY_WEIGHT * fuzzy + SEMANTIC_WEIGHT * sem
+            rank_score = s / full_mass + FUZZY_WEIGHT * fuzzy + weight * sem
             conf = 100.0 * (min(1.0, coverage) + fuzzy + s / full_mass + max(0.0, sem)) / 4
             out.append((rank_score, conf, d))
         out.sort(key=lambda x: -x[0])
