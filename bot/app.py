@@ -115,7 +115,7 @@ def build_app(
     deps.services["dispatcher"] = dispatcher
     from domain.kb import KnowledgeBase
 
-    deps.services["kb"] = KnowledgeBase(uow)
+    deps.services["kb"] = KnowledgeBase(uow, sentence_model=settings.kb_sentence_model)
     deps.services["leads_policy"] = lead_policy(settings)
     application = App(
         settings=settings,

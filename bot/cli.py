@@ -252,6 +252,7 @@ def kb_search(
             raise UsageError(f"--lang: unknown language {lang!r} (en, de, ja, pt_BR)")
         async with opened(database_url) as application:
             kb = application.deps.services["kb"]
+            await kb.ready()  # the chat's answers once its sentence model is warm, not the first seconds'
             queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else iter([query])
             for q in queries:
                 cleaned = clean_query(q)

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     quiet_hours: str = Field("20:00-08:00", alias="PARTNERBOT_QUIET_HOURS")
     language: str = Field("en", alias="PARTNERBOT_LANGUAGE")
     log_format: Literal["text", "json"] = Field("text", alias="PARTNERBOT_LOG_FORMAT")
+    kb_sentence_model: bool = Field(True, alias="PARTNERBOT_KB_SENTENCE_MODEL")
 
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")

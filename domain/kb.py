@@ -9,12 +9,29 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, delete, func, select
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.db import UowFactory
@@ -22,9 +39,11 @@ from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.models import Base, utcnow
 from knowledge_base.articles import Article, load_articles
+from knowledge_base.encoder import MODEL_ID, shipped_encoder
 from knowledge_base.search import RELATED_SHARE, Hit, SearchIndex
 
 MAX_QUERY = 500
+log = logging.getLogger(__name__)
 INDEX_RECHECK_SECONDS = 30.0
 
 
@@ -45,6 +64,17 @@ class KbArticle(Base):
     status: Mapped[str] = mapped_column(String(20), default="published")
     path: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KbSentenceVector(Base):
+    """A sentence's vector from the sentence model, so a restart or another worker need not encode
+    the knowledge base again (~10 ms a sentence).  Keyed by model and SHA-256 of the text."""
+
+    __tablename__ = "kb_sentence_vectors"
+
+    model: Mapped[str] = mapped_column(String(40), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float16, little-endian
 
 
 class KbSearch(Base):
@@ -114,6 +144,10 @@ def _article_of(row: KbArticle) -> Article:
     )
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def clean_query(query: str) -> str:
     """Drop control characters and excess length: what a person typed, never what broke us."""
     printable = "".join(ch if ch.isprintable() else " " for ch in query)
@@ -140,12 +174,21 @@ def search_in_language_and_english(
 
 
 class KnowledgeBase:
-    def __init__(self, uow: UowFactory) -> None:
+    """Articles in the database, and the search index over them kept current in this process.
+
+    With ``sentence_model`` (the default; ``PARTNERBOT_KB_SENTENCE_MODEL``) every new index has
+    its article sentences encoded by the sentence model in a worker thread: a few seconds for a
+    normal knowledge base, during which searches use the static word vectors.
+    """
+
+    def __init__(self, uow: UowFactory, *, sentence_model: bool = True) -> None:
         self.uow = uow
         self._index: SearchIndex | None = None
         self._version: tuple[int, Any] | None = None
         self._checked = 0.0
         self._lock = asyncio.Lock()
+        self._sentence_model = sentence_model
+        self._encoding: asyncio.Task[None] | None = None
 
     async def import_dir(self, directory: Path, *, now: dt.datetime) -> ImportSummary:
         """Validate every file first (ArticleErrors names each bad file); then upsert and prune."""
@@ -215,7 +258,82 @@ class KnowledgeBase:
                     articles = [_article_of(r) for r in rows]
                 self._index = await asyncio.to_thread(SearchIndex.build, articles)
                 self._version = version
+                if self._sentence_model:
+                    self._encoding = asyncio.create_task(self._encode(self._index))
             return self._index
+
+    async def ready(self) -> SearchIndex:
+        """The index once its sentences are encoded: for one-shot tools that want the best answer."""
+        index = await self.index()
+        if self._encoding is not None:
+            await asyncio.shield(self._encoding)
+        return index
+
+    async def _encode(self, index: SearchIndex) -> None:
+        """Give ``index`` the sentence model: stored vectors first, the model for the rest."""
+        started = time.monotonic()
+        texts = index.sentences_to_encode()
+        if texts is None:
+            log.info("kb: %d articles are too many for the sentence model; word vectors only", len(index))
+            return
+        try:
+            encoder = await asyncio.to_thread(shipped_encoder)
+            vectors = await self._stored_vectors(texts)
+            missing = [t for t in texts if t not in vectors]
+            if missing:
+                computed = await asyncio.to_thread(encoder.encode, missing)
+                vectors.update(await self._store_vectors(texts, dict(zip(missing, computed, strict=True))))
+            await asyncio.to_thread(index.use_sentence_model, encoder, vectors)
+        except Exception:  # the word vectors still answer; a broken model file must not stop that
+            log.exception("kb: sentence model unavailable, searching with word vectors only")
+            return
+        log.info(
+            "kb: %d sentences understood by the sentence model (%d encoded now) in %.1f s",
+            len(texts),
+            len(missing),
+            time.monotonic() - started,
+        )
+
+    async def _stored_vectors(self, texts: list[str]) -> dict[str, npt.NDArray[np.float32]]:
+        wanted = {_digest(t): t for t in texts}
+        async with self.uow.reader() as uow:
+            rows = (
+                await uow.session.execute(
+                    select(KbSentenceVector.digest, KbSentenceVector.vector).where(KbSentenceVector.model == MODEL_ID)
+                )
+            ).all()
+        return {wanted[d]: np.frombuffer(v, "<f2").astype(np.float32) for d, v in rows if d in wanted}
+
+    async def _store_vectors(
+        self, texts: list[str], computed: dict[str, npt.NDArray[np.float32]]
+    ) -> dict[str, npt.NDArray[np.float32]]:
+        """Store the new vectors and forget those of sentences no longer in any article.
+
+        Returns them as stored (float16), so every worker ranks with exactly the same numbers.
+        """
+        stored = {t: v.astype("<f2") for t, v in computed.items()}
+        current = {_digest(t) for t in texts}
+        try:
+            async with self.uow() as uow:
+                known = set(
+                    await uow.session.scalars(select(KbSentenceVector.digest).where(KbSentenceVector.model == MODEL_ID))
+                )
+                stale = list(known - current)
+                for start in range(0, len(stale), 500):
+                    await uow.session.execute(
+                        delete(KbSentenceVector).where(
+                            KbSentenceVector.model == MODEL_ID, KbSentenceVector.digest.in_(stale[start : start + 500])
+                        )
+                    )
+                uow.session.add_all(
+                    KbSentenceVector(model=MODEL_ID, digest=d, vector=v.tobytes())
+                    for t, v in stored.items()
+                    if (d := _digest(t)) not in known
+                )
+                await uow.commit()
+        except IntegrityError:  # another worker stored the same sentences first: theirs are equal
+            log.debug("kb: sentence vectors stored concurrently by another worker")
+        return {t: v.astype(np.float32) for t, v in stored.items()}
 
     async def search(
         self,
@@ -233,7 +351,11 @@ class KnowledgeBase:
         if not cleaned:
             raise InvalidInput(N_("Type a question after /kb, for example: /kb how do I register a deal"))
         index = await self.index()
-        hits = search_in_language_and_english(index, cleaned, language=language, top=top, audiences=audiences)
+        # A worker thread: with the sentence model a search is ~15 ms of numpy, which must not
+        # hold up the event loop (numpy releases the GIL while it multiplies).
+        hits = await asyncio.to_thread(
+            search_in_language_and_english, index, cleaned, language=language, top=top, audiences=audiences
+        )
         search_id = None
         if record:
             async with self.uow() as uow:

@@ -33,10 +33,16 @@ PG_ADMIN_URL = os.environ.get("PARTNERBOT_TEST_PG", "postgresql+asyncpg://postgr
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never read the developer's .env or platform tokens."""
+    """Tests never read the developer's .env or platform tokens.
+
+    The KB sentence model is off unless a test turns it on: encoding the starter knowledge base
+    takes seconds of CPU for every app a test builds.  Its own tests (tests/knowledge_base,
+    test_kb_chat.py) turn it on and check what it changes.
+    """
     for name in list(os.environ):
         if name.startswith(("PARTNERBOT_", "SLACK_", "TELEGRAM_")) and name != "PARTNERBOT_TEST_PG":
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PARTNERBOT_KB_SENTENCE_MODEL", "false")
     monkeypatch.chdir(tmp_path)
 
 

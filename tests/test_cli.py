@@ -173,3 +173,13 @@ def test_kb_search_json_lines_from_stdin(db: list[str]) -> None:
     assert lines[0]["results"][0]["id"] == "register-a-deal"
     assert lines[1]["results"] == [] and lines[2]["results"] == []
     assert run("kb", "search", "x", "--lang", "klingon", *db)[0] == 2
+
+
+def test_kb_search_answers_with_the_sentence_model_warm(db: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an operator evaluating the search gets: the model's answers, not the first seconds'."""
+    monkeypatch.setenv("PARTNERBOT_KB_SENTENCE_MODEL", "true")
+    articles = Path(__file__).resolve().parent.parent / "knowledge_base" / "articles"
+    assert run("kb", "import", str(articles), *db)[0] == 0
+    code, out, _ = run("kb", "search", "-", "--json", *db, input="how do i regster a deal\nweather in paris\n")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and lines[0]["results"][0]["id"] == "register-a-deal" and lines[1]["results"] == []

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from domain.kb import KbFeedback, KbSearch, KbTicketRequest
+import domain.kb
+from domain.kb import KbFeedback, KbSearch, KbSentenceVector, KbTicketRequest, KnowledgeBase
+from knowledge_base.encoder import shipped_encoder
 from tests.chat import ChatFactory
 
 ARTICLES = Path(__file__).resolve().parent.parent / "knowledge_base" / "articles"
@@ -106,3 +108,60 @@ async def test_questions_about_nothing_in_the_program_get_no_article(kb_chats: C
     chat = await kb_chats.linked("ben@globex.example")
     answer = await chat.send(question)
     assert "No article" in answer.text and [b.action for b in answer.buttons] == ["kb.open_ticket"]
+
+
+async def test_the_sentence_model_warms_up_in_the_background_and_then_answers(kb_chats: ChatFactory) -> None:
+    kb = KnowledgeBase(kb_chats.app.uow, sentence_model=True)
+    index = await kb.index()  # at once, with the word vectors
+    assert await kb.ready() is index and index.understands_sentences
+    outcome = await kb.search("how do i regster a deal", language="en", record=False)
+    assert outcome.hits[0].id == "register-a-deal"
+    assert (await kb.search("what is the weather in paris tomorrow", language="en", record=False)).hits == []
+
+
+async def test_sentence_vectors_are_stored_once_and_follow_article_edits(
+    kb_chats: ChatFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A restart, or a second worker, reads the vectors instead of encoding for seconds again."""
+    real = shipped_encoder()
+    encoded: list[int] = []
+
+    class Counting:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def encode(self, texts: list[str]) -> object:
+            encoded.append(len(texts))
+            return real.encode(texts)
+
+    monkeypatch.setattr(domain.kb, "shipped_encoder", Counting)
+    first = await KnowledgeBase(kb_chats.app.uow, sentence_model=True).ready()
+    sentences = first.sentences_to_encode()
+    assert sentences and encoded == [len(sentences)]
+    assert await count(kb_chats, KbSentenceVector) == len(sentences)
+
+    second = KnowledgeBase(kb_chats.app.uow, sentence_model=True)
+    assert (await second.ready()).understands_sentences and encoded == [len(sentences)]
+    assert (await second.search("how do i regster a deal", language="en", record=False)).hits[0].id == "register-a-deal"
+
+    edited = tmp_path / "kb"
+    edited.mkdir()
+    (edited / "one.md").write_text("---\nid: one\ntitle: Renew a certification\n---\nCertifications last a year.\n")
+    await kb_chats.app.deps.services["kb"].import_dir(edited, now=kb_chats.clock())
+    third = await KnowledgeBase(kb_chats.app.uow, sentence_model=True).ready()
+    assert encoded == [len(sentences), 2] and third.understands_sentences
+    assert await count(kb_chats, KbSentenceVector) == 2  # the removed articles' vectors are gone
+
+
+async def test_a_broken_sentence_model_leaves_the_word_vectors_answering(
+    kb_chats: ChatFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise OSError("minilm-l6-v2.npz: truncated")
+
+    monkeypatch.setattr(domain.kb, "shipped_encoder", broken)
+    kb = KnowledgeBase(kb_chats.app.uow, sentence_model=True)
+    index = await kb.ready()
+    assert not index.understands_sentences
+    assert "word vectors only" in caplog.text
+    assert (await kb.search("how do i regster a deal", language="en", record=False)).hits[0].id == "register-a-deal"
