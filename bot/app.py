@@ -6,6 +6,7 @@ settings, so any number of independent apps can exist in one process.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -125,10 +126,15 @@ def build_app(
         dispatcher=dispatcher,
         calendar=calendar,
         sweeps=sweeps(settings),
-        services={"http_mounts": [], "platform_setups": [], "background": [], "closers": []},
+        services={"http_mounts": [], "platform_setups": [], "background": [_warm_knowledge_base], "closers": []},
     )
     install_platforms(application)
     return application
+
+
+async def _warm_knowledge_base(application: App, stop: asyncio.Event) -> None:
+    """`serve`: the first partner's question should not pay for building the index and the model."""
+    await application.deps.services["kb"].warm()
 
 
 def install_platforms(application: App) -> None:

@@ -204,6 +204,7 @@ async def run_chat(
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     email = await ensure_console_identity(app, email)
+    warming = asyncio.create_task(app.deps.services["kb"].warm())  # while the person types
     session = ConsoleSession(app, email, out)
     await session.deliver_pushes()
     interactive = stdin.isatty() if interactive is None else interactive
@@ -232,6 +233,7 @@ async def run_chat(
                 out.write(f"> {line.rstrip()}\n")
             await session.handle_line(line)
     finally:
+        warming.cancel()
         if pusher is not None:
             pusher.cancel()
 

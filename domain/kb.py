@@ -8,6 +8,7 @@ piece of feedback is recorded for deflection analytics (DOMAIN.md, "Knowledge ba
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -45,6 +46,7 @@ from knowledge_base.search import RELATED_SHARE, Hit, SearchIndex
 MAX_QUERY = 500
 log = logging.getLogger(__name__)
 INDEX_RECHECK_SECONDS = 30.0
+MODEL_WAIT_SECONDS = 3.0
 
 
 class KbArticle(Base):
@@ -262,6 +264,13 @@ class KnowledgeBase:
                     self._encoding = asyncio.create_task(self._encode(self._index))
             return self._index
 
+    async def warm(self) -> None:
+        """Build the index (and start encoding) before the first question arrives."""
+        try:
+            await self.index()
+        except Exception:  # a search later retries and reports; start-up must not fail on it
+            log.exception("kb: could not build the search index at start-up")
+
     async def ready(self) -> SearchIndex:
         """The index once its sentences are encoded: for one-shot tools that want the best answer."""
         index = await self.index()
@@ -351,6 +360,11 @@ class KnowledgeBase:
         if not cleaned:
             raise InvalidInput(N_("Type a question after /kb, for example: /kb how do I register a deal"))
         index = await self.index()
+        if self._encoding is not None and not self._encoding.done():
+            # Stored vectors attach in about a second: worth waiting for right after start-up.
+            # A first encoding takes longer; then the word vectors answer meanwhile.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._encoding), MODEL_WAIT_SECONDS)
         # A worker thread: with the sentence model a search is ~15 ms of numpy, which must not
         # hold up the event loop (numpy releases the GIL while it multiplies).
         hits = await asyncio.to_thread(
