@@ -3,7 +3,7 @@
 Why, next to the static vectors of ``semantic.py``: static vectors know what words mean, not what
 a sentence means ("card not arrived" vs "card arrived broken"); the model does.  Replacing the
 static cosine with the model's in the re-rank moves terse 83.7 -> 87.9 % and end-to-end @3
-83.4 -> 86.5 % on the dev set.  It costs ~10 ms per question and ~10 ms per article sentence,
+83.4 -> 87.6 % on the dev set.  It costs ~10 ms per question and ~10 ms per article sentence,
 so ``search.py`` encodes a knowledge base's sentences once, in the background, and only up to
 ``search.MAX_ENCODED_SENTENCES``; past that the static vectors carry the meaning alone.
 
@@ -114,6 +114,11 @@ class SentenceEncoder:
     def load(cls, path: Path = MODEL_PATH) -> SentenceEncoder:
         with np.load(path, allow_pickle=False) as data:
             return cls([str(t) for t in data["tokens"]], {k: data[k] for k in data.files if k != "tokens"})
+
+    def knows(self, word: str) -> bool:
+        """True for a word that is one token of the model's vocabulary: a real word, not a typo."""
+        pieces = self._pieces.pieces(word)
+        return len(pieces) == 1 and pieces[0] != self._pieces.id("[UNK]")
 
     def token_ids(self, text: str) -> list[int]:
         """BERT's basic tokenisation (lower case, punctuation apart) then WordPiece, cut to fit."""

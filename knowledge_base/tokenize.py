@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 
 # Common English function words.  Negations ("not", "no", "never") are kept: "card not working"
@@ -82,6 +83,11 @@ def words(text: str) -> list[str]:
             else:
                 out.append(w)
     return out
+
+
+def substitute_words(text: str, replacements: Mapping[str, str]) -> str:
+    """``text`` (already ``normalize``d) with whole words swapped, everything else as it was."""
+    return _WORD.sub(lambda m: replacements.get(m[0], m[0]), text) if replacements else text
 
 
 def _cjk_bigrams(run: str) -> list[str]:

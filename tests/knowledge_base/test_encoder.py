@@ -80,3 +80,21 @@ def test_a_knowledge_base_too_big_to_encode_keeps_the_word_vectors(
     assert not index.encode_sentences(encoder)
     assert not index.understands_sentences
     assert index.search("when will my card arrive")[0].id == "card-arrival"
+
+
+def test_the_model_reads_typos_corrected_and_real_words_as_typed(encoder: SentenceEncoder) -> None:
+    read: list[str] = []
+
+    class Recording(SentenceEncoder):
+        def __init__(self) -> None:
+            self.__dict__.update(encoder.__dict__)
+
+        def encode_query(self, text: str) -> np.ndarray:
+            read.append(text)
+            return super().encode_query(text)
+
+    index = SearchIndex.build(ARTICLES)
+    assert index.encode_sentences(Recording())
+    assert first(index, "my crad snapped, pls help") == "card-broken"
+    # "crad" is no word to the model: it reads the corpus word; "snapped" is one, though unknown to the corpus.
+    assert read == ["my card snapped, pls help"]
