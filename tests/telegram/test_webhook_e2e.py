@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.kb import KnowledgeBase
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.telegram_updates import (
     tg_callback_query_update,
@@ -107,6 +108,21 @@ async def test_kb_button_press_is_answered(tg: TelegramHarness) -> None:
     (answer,) = tg.fake.calls_to("answerCallbackQuery")
     assert answer.params["callback_query_id"] == press["callback_query"]["id"]
     assert "Glad it helped" in answer.params["text"]
+
+
+async def test_a_misspelled_question_in_a_private_chat_gets_answers_from_the_warm_model(tg: TelegramHarness) -> None:
+    kb = KnowledgeBase(tg.app.uow, sentence_model=True)
+    tg.app.deps.services["kb"] = kb
+    await kb.import_dir(KB_DIR, now=tg.clock())
+    await kb.ready()
+    await tg.link("ana@acme.example", ana())
+    await tg.post(tg_message_update("comission payot date", ana()))
+    answer = tg.fake.texts_to(1001)[-1]
+    assert answer.startswith("Answers for") and "• 1. Payout dates and payment status" in answer
+    await tg.post(tg_message_update("my new card never came", ana()))
+    assert "No article answers that yet" in tg.fake.texts_to(1001)[-1]
+    for call in tg.fake.calls_to("sendMessage")[-2:]:
+        print(f"[sendMessage] {call.params['text']}")
 
 
 async def test_refused_and_unknown_buttons_are_answered_too(tg: TelegramHarness) -> None:
