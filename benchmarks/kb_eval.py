@@ -135,7 +135,8 @@ class Ours:
     def build(self, docs: list[dict]) -> None:
         arts = self.articles or [Article(id=d["id"], title=d["title"], body=d["body"]) for d in docs]
         self.index = SearchIndex.build(arts)
-        if self.sentence_model:
+        # As the bot does: the model is loaded only for a knowledge base it can encode.
+        if self.sentence_model and self.index.sentences_to_encode() is not None:
             t0 = time.perf_counter()
             self.index.encode_sentences(shipped_encoder())
             self.encode_s = time.perf_counter() - t0
