@@ -191,6 +191,7 @@ class KnowledgeBase:
         self._lock = asyncio.Lock()
         self._sentence_model = sentence_model
         self._encoding: asyncio.Task[None] | None = None
+        self._encoding_since = 0.0
 
     async def import_dir(self, directory: Path, *, now: dt.datetime) -> ImportSummary:
         """Validate every file first (ArticleErrors names each bad file); then upsert and prune."""
@@ -262,6 +263,7 @@ class KnowledgeBase:
                 self._version = version
                 if self._sentence_model:
                     self._encoding = asyncio.create_task(self._encode(self._index))
+                    self._encoding_since = time.monotonic()
             return self._index
 
     async def warm(self) -> None:
@@ -360,11 +362,13 @@ class KnowledgeBase:
         if not cleaned:
             raise InvalidInput(N_("Type a question after /kb, for example: /kb how do I register a deal"))
         index = await self.index()
-        if self._encoding is not None and not self._encoding.done():
+        patience = MODEL_WAIT_SECONDS - (time.monotonic() - self._encoding_since)
+        if self._encoding is not None and not self._encoding.done() and patience > 0:
             # Stored vectors attach in about a second: worth waiting for right after start-up.
-            # A first encoding takes longer; then the word vectors answer meanwhile.
+            # A first encoding takes longer; the word vectors answer once these seconds are spent
+            # (in all, not per question).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._encoding), MODEL_WAIT_SECONDS)
+                await asyncio.wait_for(asyncio.shield(self._encoding), patience)
         # A worker thread: with the sentence model a search is ~15 ms of numpy, which must not
         # hold up the event loop (numpy releases the GIL while it multiplies).
         hits = await asyncio.to_thread(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,30 @@ async def test_a_broken_sentence_model_leaves_the_word_vectors_answering(
     assert not index.understands_sentences
     assert "word vectors only" in caplog.text
     assert (await kb.search("how do i regster a deal", language="en", record=False)).hits[0].id == "register-a-deal"
+
+
+async def test_questions_during_a_first_encoding_are_answered_with_word_vectors(
+    kb_chats: ChatFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = shipped_encoder()
+    release = threading.Event()
+
+    class Slow:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def encode(self, texts: list[str]) -> object:
+            release.wait(30)
+            return real.encode(texts)
+
+    monkeypatch.setattr(domain.kb, "shipped_encoder", Slow)
+    monkeypatch.setattr(domain.kb, "MODEL_WAIT_SECONDS", 0.2)
+    kb = KnowledgeBase(kb_chats.app.uow, sentence_model=True)
+    try:
+        for _ in range(3):
+            outcome = await kb.search("how do i regster a deal", language="en", record=False)
+            assert outcome.hits[0].id == "register-a-deal"
+        assert not (await kb.index()).understands_sentences
+    finally:
+        release.set()
+    assert (await kb.ready()).understands_sentences
