@@ -106,6 +106,7 @@ class SentenceEncoder:
         self._pieces = WordPiece(tokens)
         self._cls = self._pieces.id("[CLS]")
         self._sep = self._pieces.id("[SEP]")
+        self._unknown = self._pieces.id("[UNK]")
         self.dim = int(self._weights["embeddings.word_embeddings.weight"].shape[1])
         self._recent: dict[str, Matrix] = {}
         self._lock = threading.Lock()  # the query cache is shared by the event loop's worker threads
@@ -118,7 +119,7 @@ class SentenceEncoder:
     def knows(self, word: str) -> bool:
         """True for a word that is one token of the model's vocabulary: a real word, not a typo."""
         pieces = self._pieces.pieces(word)
-        return len(pieces) == 1 and pieces[0] != self._pieces.id("[UNK]")
+        return len(pieces) == 1 and pieces[0] != self._unknown
 
     def token_ids(self, text: str) -> list[int]:
         """BERT's basic tokenisation (lower case, punctuation apart) then WordPiece, cut to fit."""

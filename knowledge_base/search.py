@@ -284,7 +284,8 @@ class SearchIndex:
         depth: int = 3,
     ) -> list[tuple[float, Article, str]]:
         """(confidence 0-100, doc, snippet), best first, without the no-answer cut-off."""
-        qterms = self._query_terms(query)
+        text = _cut(normalize(query or ""))
+        qterms = self._query_terms(text)
         if not qterms or not self._docs:
             return []
         expansions = [self._vocab.expand(t) for t in qterms]
@@ -297,7 +298,6 @@ class SearchIndex:
         mass = sum(self._idf[e[0][0]] if e else self._unseen_idf for e, c in zip(expansions, content, strict=True) if c)
         eligible = self._eligible(language, audiences)
         acc, acc_content = self._accumulate(expansions, content, eligible)
-        text = _cut(normalize(query))
         corrections = self._corrections(qterms, expansions, text)
         meaning = self._query_vector(text, corrections)
         cands = dict(heapq.nlargest(RERANK_DEPTH, acc.items(), key=lambda kv: kv[1]))
@@ -451,8 +451,8 @@ class SearchIndex:
         return (1 - WHOLE_ARTICLE_SHARE) * best_sentence + WHOLE_ARTICLE_SHARE * float(self._doc_vectors[doc] @ meaning)
 
     # ---------------------------------------------------------------- helpers
-    def _query_terms(self, query: str) -> list[str]:
-        text = _cut(normalize(query or ""))
+    def _query_terms(self, text: str) -> list[str]:
+        """Distinct terms of the question (``normalize``d and cut), the most specific if too many."""
         seen: dict[str, None] = {}
         for t in terms(text):
             seen.setdefault(t, None)
