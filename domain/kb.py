@@ -289,11 +289,19 @@ class KnowledgeBase:
             return
         try:
             encoder = await asyncio.to_thread(shipped_encoder)
-            vectors = await self._stored_vectors(texts)
+            digests = {t: _digest(t) for t in texts}
+            stored = await self._stored_vectors()
+            vectors = {t: stored[d] for t, d in digests.items() if d in stored}
             missing = [t for t in texts if t not in vectors]
+            fresh: dict[str, npt.NDArray[np.float16]] = {}
             if missing:
                 computed = await asyncio.to_thread(encoder.encode, missing)
-                vectors.update(await self._store_vectors(texts, dict(zip(missing, computed, strict=True))))
+                fresh = {digests[t]: v.astype("<f2") for t, v in zip(missing, computed, strict=True)}
+            stale = stored.keys() - set(digests.values())
+            if fresh or stale:
+                await self._store_vectors(fresh, stale)
+            # As stored (float16), so every worker ranks with exactly the same numbers.
+            vectors.update({t: fresh[digests[t]].astype(np.float32) for t in missing})
             await asyncio.to_thread(index.use_sentence_model, encoder, vectors)
         except Exception:  # the word vectors still answer; a broken model file must not stop that
             log.exception("kb: sentence model unavailable, searching with word vectors only")
@@ -305,46 +313,34 @@ class KnowledgeBase:
             time.monotonic() - started,
         )
 
-    async def _stored_vectors(self, texts: list[str]) -> dict[str, npt.NDArray[np.float32]]:
-        wanted = {_digest(t): t for t in texts}
+    async def _stored_vectors(self) -> dict[str, npt.NDArray[np.float32]]:
+        """digest -> vector, of every sentence stored for this model."""
         async with self.uow.reader() as uow:
             rows = (
                 await uow.session.execute(
                     select(KbSentenceVector.digest, KbSentenceVector.vector).where(KbSentenceVector.model == MODEL_ID)
                 )
             ).all()
-        return {wanted[d]: np.frombuffer(v, "<f2").astype(np.float32) for d, v in rows if d in wanted}
+        return {d: np.frombuffer(v, "<f2").astype(np.float32) for d, v in rows}
 
-    async def _store_vectors(
-        self, texts: list[str], computed: dict[str, npt.NDArray[np.float32]]
-    ) -> dict[str, npt.NDArray[np.float32]]:
-        """Store the new vectors and forget those of sentences no longer in any article.
-
-        Returns them as stored (float16), so every worker ranks with exactly the same numbers.
-        """
-        stored = {t: v.astype("<f2") for t, v in computed.items()}
-        current = {_digest(t) for t in texts}
+    async def _store_vectors(self, fresh: dict[str, npt.NDArray[np.float16]], stale: set[str]) -> None:
+        """Store new vectors (by digest) and forget those of sentences no longer in any article."""
+        stale_digests = list(stale)
         try:
             async with self.uow() as uow:
-                known = set(
-                    await uow.session.scalars(select(KbSentenceVector.digest).where(KbSentenceVector.model == MODEL_ID))
-                )
-                stale = list(known - current)
-                for start in range(0, len(stale), 500):
+                for start in range(0, len(stale_digests), 500):
                     await uow.session.execute(
                         delete(KbSentenceVector).where(
-                            KbSentenceVector.model == MODEL_ID, KbSentenceVector.digest.in_(stale[start : start + 500])
+                            KbSentenceVector.model == MODEL_ID,
+                            KbSentenceVector.digest.in_(stale_digests[start : start + 500]),
                         )
                     )
                 uow.session.add_all(
-                    KbSentenceVector(model=MODEL_ID, digest=d, vector=v.tobytes())
-                    for t, v in stored.items()
-                    if (d := _digest(t)) not in known
+                    KbSentenceVector(model=MODEL_ID, digest=d, vector=v.tobytes()) for d, v in fresh.items()
                 )
                 await uow.commit()
         except IntegrityError:  # another worker stored the same sentences first: theirs are equal
             log.debug("kb: sentence vectors stored concurrently by another worker")
-        return {t: v.astype(np.float32) for t, v in stored.items()}
 
     async def search(
         self,

@@ -153,6 +153,15 @@ async def test_sentence_vectors_are_stored_once_and_follow_article_edits(
     assert encoded == [len(sentences), 2] and third.understands_sentences
     assert await count(kb_chats, KbSentenceVector) == 2  # the removed articles' vectors are gone
 
+    (edited / "two.md").write_text("---\nid: two\ntitle: Renew a contract\n---\nContracts renew yearly.\n")
+    await kb_chats.app.deps.services["kb"].import_dir(edited, now=kb_chats.clock())
+    await KnowledgeBase(kb_chats.app.uow, sentence_model=True).ready()
+    (edited / "two.md").unlink()
+    await kb_chats.app.deps.services["kb"].import_dir(edited, now=kb_chats.clock())
+    assert (await KnowledgeBase(kb_chats.app.uow, sentence_model=True).ready()).understands_sentences
+    assert encoded == [len(sentences), 2, 2]  # a removal alone encodes nothing
+    assert await count(kb_chats, KbSentenceVector) == 2  # and still forgets what was removed
+
 
 async def test_a_broken_sentence_model_leaves_the_word_vectors_answering(
     kb_chats: ChatFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
