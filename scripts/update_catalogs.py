@@ -6,6 +6,7 @@ entries in domain/locale/*/LC_MESSAGES/messages.po (tests/test_i18n.py fails whi
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -19,8 +20,13 @@ KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 LANGUAGES = ("de", "ja", "pt_BR")
 
 
+# A fixed header date, no source locations and sorted entries: catalogs change only where text changes,
+# so branches that each add strings merge without conflicts.
+CREATION_DATE = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
 def extract() -> Catalog:
-    template = Catalog(project="partnerbot", msgid_bugs_address="", charset="utf-8")
+    template = Catalog(project="partnerbot", msgid_bugs_address="", charset="utf-8", creation_date=CREATION_DATE)
     for package in PACKAGES:
         for filename, lineno, message, comments, context in extract_from_dir(
             ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
@@ -32,7 +38,7 @@ def extract() -> Catalog:
 def main() -> None:
     template = extract()
     with (LOCALE / "messages.pot").open("wb") as handle:
-        write_po(handle, template, width=0)
+        write_po(handle, template, width=0, no_location=True, sort_output=True)
     for language in LANGUAGES:
         path = LOCALE / language / "LC_MESSAGES" / "messages.po"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +49,7 @@ def main() -> None:
             catalog = Catalog(locale=language, project="partnerbot", charset="utf-8")
         catalog.update(template, no_fuzzy_matching=True)
         with path.open("wb") as handle:
-            write_po(handle, catalog, width=0, ignore_obsolete=True)
+            write_po(handle, catalog, width=0, ignore_obsolete=True, no_location=True, sort_output=True)
         missing = sum(1 for m in catalog if m.id and not m.string)
         print(f"{language}: {len(catalog)} messages, {missing} untranslated")
 
