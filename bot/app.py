@@ -21,7 +21,7 @@ from bot.transport import Transport
 from domain.calendar import BusinessCalendar, load_holidays, parse_business_hours
 from domain.db import UowFactory, create_engine, uow_factory
 from domain.migrate import upgrade
-from domain.sweeps import Sweep, SweepContext, run_sweeps
+from domain.sweeps import Rehearsal, Sweep, SweepContext, rehearse_sweeps, run_sweeps
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
 from handlers.router import Router
@@ -91,6 +91,10 @@ class App:
 
     async def sweep(self, at: dt.datetime) -> dict[str, int]:
         return await run_sweeps(self.sweeps, SweepContext(at=at, uow=self.uow, calendar=self.calendar))
+
+    async def rehearse_sweep(self, at: dt.datetime) -> Rehearsal:
+        """The same sweeps as `sweep`, in a transaction that is rolled back: what they would do."""
+        return await rehearse_sweeps(self.sweeps, at, self.engine, self.calendar)
 
     async def close(self) -> None:
         for closer in self.services.get("closers", []):

@@ -338,39 +338,78 @@ def _parse_at(at: str | None, tz: str) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
     try:
         value = dt.datetime.fromisoformat(at)
-    except ValueError:
-        raise UsageError(f"--at: {at!r} is not an ISO 8601 date-time") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(dt.UTC)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ZoneInfo(tz))
+        return value.astimezone(dt.UTC)
+    except ValueError as exc:
+        raise UsageError(f"--at: {at!r} is not an ISO 8601 date-time ({exc})") from None
+    except OverflowError:
+        raise UsageError(f"--at: {at!r} is out of range in UTC") from None
 
 
 @app.command("sweep")
 def sweep(
     at: Annotated[
-        str | None, typer.Option("--at", help="ISO 8601 instant (default now; no offset = program timezone).")
+        str | None,
+        typer.Option(
+            "--at",
+            help="ISO 8601 instant (default now; no offset = program timezone). This acts on the live data as of "
+            "that instant: due leads expire and move on, notifications are queued and delivered. See --dry-run.",
+        ),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Run the same sweeps in a transaction that is rolled back: print what would change."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     database_url: DatabaseUrl = None,
     debug: Debug = False,
 ) -> None:
-    """Run every due job as of that instant, deliver what it queued, print counts per kind."""
+    """Run every due job as of that instant, deliver what it queued, print counts per kind.
+
+    With --at this changes live data: leads are expired, reassigned and reclaimed as if that instant had
+    come. Instants a sweep cannot compute with (beyond the year 9989, say) are refused.
+    """
+    from bot.app import calendar_from
     from bot.runtime import platform_transports
+    from domain.sweeps import check_instant
 
     async def go() -> None:
+        settings = _settings(database_url)
+        instant = _parse_at(at, settings.timezone)
+        check_instant(instant, calendar_from(settings))
+        queued: list[Any] | None = None
         async with opened(database_url) as application:
-            instant = _parse_at(at, application.settings.timezone)
             application.deps.clock = lambda: instant
-            counts = await application.sweep(instant)
-            transports = await platform_transports(application)
-            delivered = await application.sender(transports).drain() if transports else 0
-            counts["delivered"] = delivered
+            if dry_run:
+                rehearsal = await application.rehearse_sweep(instant)
+                counts, queued = rehearsal.counts, rehearsal.queued
+            else:
+                counts = await application.sweep(instant)
+                transports = await platform_transports(application)
+                delivered = await application.sender(transports).drain() if transports else 0
+                counts["delivered"] = delivered
         if as_json:
-            typer.echo(json.dumps({"at": instant.isoformat(), "counts": counts}))
-        else:
+            out: dict[str, Any] = {"at": instant.isoformat(), "counts": counts}
+            if queued is not None:
+                out["dry_run"] = True
+                out["would_queue"] = [
+                    {"kind": p.kind, "recipient": p.recipient, "not_before": p.not_before.isoformat()} for p in queued
+                ]
+            typer.echo(json.dumps(out))
+            return
+        if queued is None:
             typer.echo(f"sweep at {instant.isoformat()}")
-            for name, count in counts.items():
-                typer.echo(f"  {name:<28} {count}")
+        else:
+            typer.echo(f"dry run: sweep at {instant.isoformat()} (nothing was changed; counts are what would change)")
+        for name, count in counts.items():
+            typer.echo(f"  {name:<28} {count}")
+        if queued is not None:
+            typer.echo(f"would queue {len(queued)} notification{'' if len(queued) == 1 else 's'}")
+            for p in queued:
+                typer.echo(f"  {p.kind:<28} {p.recipient:<32} not before {p.not_before:%Y-%m-%d %H:%M} UTC")
 
     _run(go, debug)
 

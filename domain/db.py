@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
@@ -121,3 +123,20 @@ class UowFactory:
 
 def uow_factory(engine: AsyncEngine) -> UowFactory:
     return UowFactory(session_factory(engine), single_writer=engine.dialect.name == "sqlite")
+
+
+@asynccontextmanager
+async def rolled_back(engine: AsyncEngine) -> AsyncIterator[UowFactory]:
+    """Units of work inside one outer transaction that is rolled back at the end: a dry run of real code.
+
+    Each unit joins the outer transaction through a savepoint, so its `commit()` only releases the
+    savepoint: code that commits runs exactly as it would, later units see earlier units' writes, and
+    nothing of it is kept. On SQLite the outer transaction holds the write lock until it ends.
+    """
+    async with engine.connect() as connection:
+        await connection.begin()
+        sessions = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        try:
+            yield UowFactory(sessions)
+        finally:
+            await connection.rollback()

@@ -1,5 +1,10 @@
 """`partnerbot report leads`: per partner offered, claimed, median time to claim, follow-up SLA kept,
-reclaims and conversion, from the lead event history; as a table, CSV, JSON or a bar chart."""
+reclaims and conversion, from the lead event history; as a table, CSV, JSON or a bar chart.
+
+A duration is never negative: a claim recorded before its offer (the offer came from `sweep --at` a
+future instant, the claim from the real clock) is counted as a claim but left out of the median, since
+no real wait can be read from it.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +63,8 @@ async def lead_report(session: AsyncSession, since: dt.datetime | None = None) -
             row.claimed += 1
             if detail.get("offered_at"):
                 offered_at = dt.datetime.fromisoformat(detail["offered_at"])
-                waits.setdefault(partner_id, []).append((at - offered_at).total_seconds() / 60)
+                if at >= offered_at:
+                    waits.setdefault(partner_id, []).append((at - offered_at).total_seconds() / 60)
         elif kind == "reclaimed":
             row.reclaims += 1
         elif kind == "converted":
