@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.calendar import parse_business_hours, parse_quiet_hours
+from domain.calendar import is_valid_timezone, load_holidays, parse_business_hours, parse_quiet_hours
 
 LANGUAGES = ("en", "de", "ja", "pt_BR")
 
@@ -49,10 +48,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _valid_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        if not is_valid_timezone(value):
+            raise ValueError(f"unknown IANA timezone {value!r}")
         return value
 
     @field_validator("business_hours")
@@ -79,6 +76,8 @@ class Settings(BaseSettings):
     def _holidays_exist(cls, value: Path | None) -> Path | None:
         if value is not None and str(value) and not value.is_file():
             raise ValueError(f"no such file {str(value)!r}")
+        if value is not None and str(value):
+            load_holidays(value)  # every line is checked at start-up; a bad one names the file and line
         return value or None
 
     @field_validator("slack_command")

@@ -17,6 +17,7 @@ _HOURS_RE = re.compile(
     r"^\s*(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(\d{2}):(\d{2})-(\d{2}):(\d{2})\s*$"
 )
 _QUIET_RE = re.compile(r"^\s*(\d{2}):(\d{2})-(\d{2}):(\d{2})\s*$")
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass(frozen=True)
@@ -66,21 +67,29 @@ def load_holidays(path: Path | None) -> frozenset[dt.date]:
     if path is None:
         return frozenset()
     days: set[dt.date] = set()
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         try:
+            if not _DATE_RE.match(line):
+                raise ValueError("expected YYYY-MM-DD")
             days.add(dt.date.fromisoformat(line))
-        except ValueError:
-            raise ValueError(f"{path}:{number}: not a YYYY-MM-DD date: {line!r}") from None
+        except ValueError as exc:
+            raise ValueError(f"{path}:{number}: not a YYYY-MM-DD date: {line!r} ({exc})") from None
     return frozenset(days)
 
 
 def is_valid_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder, a name too long
         return False
     return True
 
@@ -88,7 +97,7 @@ def is_valid_timezone(name: str) -> bool:
 def zone(name: str | None, default: str = "UTC") -> ZoneInfo:
     try:
         return ZoneInfo(name or default)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return ZoneInfo(default)
 
 
@@ -175,22 +184,40 @@ class BusinessCalendar:
         tz_name: str | None,
         business_days_only: bool = False,
     ) -> dt.datetime:
-        """The first instant at or after `at` a push may reach this person (UTC)."""
+        """The first instant at or after `at` a push may reach this person (UTC).
+
+        Every step moves forward in real time: instants are compared in UTC, never by the local wall clock,
+        so the hour a DST fall-back repeats cannot send the answer back before `at`.
+        """
         tz = self.tz(tz_name)
         cursor = at.astimezone(tz)
         for _ in range(800):
             moved = False
             if business_days_only and not self.is_business_day(cursor.date()):
-                cursor = dt.datetime.combine(cursor.date() + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+                cursor = _next_wall_time(cursor, cursor.date() + dt.timedelta(days=1), 0, tz)
                 moved = True
             if self.in_quiet_hours(cursor, quiet, tz_name):
                 assert quiet is not None
-                end_minute = quiet[1]
-                end = dt.datetime.combine(cursor.date(), dt.time(), tzinfo=tz) + dt.timedelta(minutes=end_minute)
-                if end <= cursor:
-                    end += dt.timedelta(days=1)
-                cursor = end
+                cursor = _next_wall_time(cursor, cursor.date(), quiet[1], tz)
                 moved = True
             if not moved:
                 return cursor.astimezone(dt.UTC)
         return cursor.astimezone(dt.UTC)
+
+
+def _next_wall_time(after: dt.datetime, day: dt.date, minute: int, tz: ZoneInfo) -> dt.datetime:
+    """The first instant later than `after` at which the clock in `tz` shows `minute` of `day` or a later day.
+
+    Both readings of a repeated wall time (fold 0 and 1) are candidates, and a wall time skipped by a
+    spring-forward gap maps to the instant just after the gap; the result is normalised, so its fields
+    are the real local time.
+    """
+    now = after.astimezone(dt.UTC)
+    candidates = []
+    for offset in range(3):
+        wall = dt.datetime.combine(day + dt.timedelta(days=offset), dt.time()) + dt.timedelta(minutes=minute)
+        for fold in (0, 1):
+            instant = wall.replace(tzinfo=tz, fold=fold).astimezone(dt.UTC)
+            if instant > now:
+                candidates.append(instant)
+    return (min(candidates) if candidates else now + dt.timedelta(days=1)).astimezone(tz)
