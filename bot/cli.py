@@ -165,14 +165,19 @@ def import_leads(
     _import("leads", file, skip_invalid, database_url, debug)
 
 
+LONGEST_PERIOD = dt.timedelta(days=36525)
+
+
 def _parse_since(since: str) -> dt.timedelta:
     import re
 
-    match = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", since or "")
+    match = re.fullmatch(r"\s*([0-9]{1,9})\s*([hdw])\s*", since or "")
     if not match:
         raise UsageError(f"--since: {since!r} is not a period like 12h, 30d or 8w")
-    hours = {"h": 1, "d": 24, "w": 24 * 7}[match[2]]
-    return dt.timedelta(hours=int(match[1]) * hours)
+    hours = int(match[1]) * {"h": 1, "d": 24, "w": 24 * 7}[match[2]]
+    if hours > LONGEST_PERIOD / dt.timedelta(hours=1):  # a report starts at now minus the period: still a date
+        raise UsageError(f"--since: {since!r} is longer than 100 years")
+    return dt.timedelta(hours=hours)
 
 
 @app.command("report")
