@@ -208,9 +208,9 @@ class BusinessCalendar:
 def _next_wall_time(after: dt.datetime, day: dt.date, minute: int, tz: ZoneInfo) -> dt.datetime:
     """The first instant later than `after` at which the clock in `tz` shows `minute` of `day` or a later day.
 
-    Both readings of a repeated wall time (fold 0 and 1) are candidates, and a wall time skipped by a
-    spring-forward gap maps to the instant just after the gap; the result is normalised, so its fields
-    are the real local time.
+    Both readings of a wall time (fold 0 and 1) are candidates: a time a fall-back repeats has two, one a
+    spring-forward gap skips has one on each side of the gap (the caller moves on past the one still inside
+    quiet hours). Compared in UTC and normalised, so the result's fields are the real local time.
     """
     now = after.astimezone(dt.UTC)
     candidates = []
