@@ -45,7 +45,8 @@ sys.path.insert(0, str(REPO))
 
 from knowledge_base.articles import Article, load_articles  # noqa: E402
 from knowledge_base.encoder import shipped_encoder  # noqa: E402
-from knowledge_base.search import CONTEXT_NO_ANSWER_THRESHOLD, NO_ANSWER_THRESHOLD, SearchIndex  # noqa: E402
+from knowledge_base.ranking import DEFAULT_RANKING  # noqa: E402
+from knowledge_base.search import SearchIndex  # noqa: E402
 
 KINDS = ["clean", "typo1", "typo2", "terse", "terse_typo"]
 ACCEPT_IN_SCOPE = 0.95
@@ -410,8 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"### {args.queries.name}: {len(queries)} queries, {len(docs)} articles\n")
     print(fmt_quality(rows))
     print(
-        f"\nours: fixed thresholds (knowledge_base/search.py) CONTEXT_NO_ANSWER_THRESHOLD = "
-        f"{CONTEXT_NO_ANSWER_THRESHOLD:g} with the sentence model, NO_ANSWER_THRESHOLD = {NO_ANSWER_THRESHOLD:g} "
+        f"\nours: fixed thresholds (knowledge_base/ranking.py) context_no_answer_threshold = "
+        f"{DEFAULT_RANKING.context_no_answer_threshold:g} with the sentence model, "
+        f"no_answer_threshold = {DEFAULT_RANKING.no_answer_threshold:g} "
         "with word vectors only; baselines: threshold answering >= 95 % of in-scope queries of this file."
     )
     sizes = [int(x) for x in args.scale.split(",") if x.strip()]

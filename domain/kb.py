@@ -41,7 +41,8 @@ from domain.i18n import N_
 from domain.models import Base, utcnow
 from knowledge_base.articles import Article, load_articles
 from knowledge_base.encoder import MODEL_ID, shipped_encoder
-from knowledge_base.search import RELATED_SHARE, Hit, SearchIndex
+from knowledge_base.ranking import DEFAULT_RANKING
+from knowledge_base.search import Hit, SearchIndex
 
 MAX_QUERY = 500
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def search_in_language_and_english(
             if hit.id not in best or hit.score > best[hit.id].score:
                 best[hit.id] = hit
         ranked = sorted(best.values(), key=lambda h: -h.score)
-        hits = [h for h in ranked if h.score >= ranked[0].score * RELATED_SHARE][:top] if ranked else []
+        hits = [h for h in ranked if h.score >= ranked[0].score * DEFAULT_RANKING.related_share][:top] if ranked else []
     return hits
 
 

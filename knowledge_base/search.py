@@ -14,15 +14,15 @@ Pipeline for one query, and why each step is there (figures: kb-eval dev set, 10
    per query instead of FTS5 trigram's hundreds of ms.
 4. Meaning (``semantic.py``): the question and every English article get a vector from static
    word vectors distilled from a sentence model, typos corrected first.  The
-   ``SEMANTIC_CANDIDATES`` articles closest in meaning join the BM25 candidates (one matrix
+   ``Ranking.semantic_candidates`` articles closest in meaning join the BM25 candidates (one matrix
    product), so an article that shares no word with the question can still be found.
-5. Re-rank of the best ``RERANK_DEPTH`` plus those: BM25 share + ``FUZZY_WEIGHT`` x the best
+5. Re-rank of the best ``Ranking.rerank_depth`` plus those: BM25 share + ``fuzzy_weight`` x the best
    rapidfuzz similarity of the question with one sentence (``sentences.py``) +
-   ``SEMANTIC_WEIGHT`` x the cosine in meaning.  Top-3 over all in-scope queries: BM25 alone
+   ``semantic_weight`` x the cosine in meaning.  Top-3 over all in-scope queries: BM25 alone
    82.1 %, with the fuzzy re-rank 84.4 %, with the word vectors too 85.8 % (terse 81.4 ->
    83.7 %; FTS5 trigram 72.7 %, porter 70.0 %).  Once ``encode_sentences`` (or
    ``use_sentence_model``) gave the index the sentence model (``encoder.py``), its cosine with
-   the closest sentence replaces the word vectors' at ``CONTEXT_WEIGHT``: 89.5 % (terse 87.9 %).
+   the closest sentence replaces the word vectors' at ``context_weight``: 89.5 % (terse 87.9 %).
    The model reads the question with the words it does not know replaced by their corrections
    (typo1 90.7 -> 92.3 %, typo2 89.2 -> 90.5 %).
 6. Confidence 0-100 = mean of four shares: the content-word IDF mass the article matches
@@ -39,9 +39,6 @@ from __future__ import annotations
 
 import gc
 import heapq
-import math
-from array import array
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -49,7 +46,10 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge_base.articles import Article
+from knowledge_base.bm25 import DocumentTerms, FieldIndex
 from knowledge_base.encoder import SentenceEncoder
+from knowledge_base.languages import eligible_flags
+from knowledge_base.ranking import DEFAULT_RANKING, Ranking
 from knowledge_base.semantic import WordVectors, shipped_vectors, unit
 from knowledge_base.sentences import (
     MIN_SNIPPET_CHARS,
@@ -64,55 +64,16 @@ from knowledge_base.sentences import (
 from knowledge_base.tokenize import is_content, normalize, stem, substitute_words, terms, words
 from knowledge_base.vocabulary import Vocabulary
 
-# A question none of whose content words is in the corpus, or one edit from a corpus word, is out of
-# scope whatever its stop words match ("what is the weather in paris" is not "whether"). On the dev
-# set (2 folds by query id): out-of-scope rejection 74.5 → 75.9 % and 83.0 → 83.0 %, end-to-end
-# 79.1 → 79.2 % and 81.5 → 81.5 %: it never hurt, and it stops stop words from carrying an answer.
-CLOSE_MATCH = 0.85
-# BM25F parameters (standard k1/b; the field weights were chosen on the dev set among 1/2/3/4).
-K1 = 1.2
-B = 0.75
-TITLE_WEIGHT = 3.0
-TAG_WEIGHT = 1.5
-BODY_WEIGHT = 1.0
-RERANK_DEPTH = 30
-# Two-phase scoring of very common terms, see SearchIndex._accumulate.
-COMMON_SHARE = 0.05
-COMMON_MIN_DF = 1000
-PREFILTER_DEPTH = 300
+# Resource limits, not ranking (``ranking.Ranking`` holds the tuned parameters):
 SENTENCE_CACHE_DOCS = 20_000  # ~10 MB: every article of a normal KB, the hot ones of a huge one
 SENTENCE_VECTOR_CACHE_DOCS = 2_000  # ~20 MB of float32 sentence vectors
-FUZZY_WEIGHT = 0.5
-# Meaning (semantic.py): weight of the question/article cosine in the re-rank, the share of it
-# that comes from the whole article rather than its closest sentence, and how many articles
-# closest in meaning join the lexical candidates.  Chosen on the dev set among 0.5/0.7/1.0/1.5,
-# 0/0.3/0.5 and 10/30: higher weights trade clean and typo2 for terse.
-SEMANTIC_WEIGHT = 0.5
-WHOLE_ARTICLE_SHARE = 0.3
-SEMANTIC_CANDIDATES = 10
-# The sentence model (encoder.py), once ``encode_sentences`` ran: its cosine (question vs the
-# closest sentence) replaces the static one, at this weight (dev set, among 0.5/1.0/1.5).  A
-# knowledge base with more English sentences than this is not encoded (~10 ms a sentence: ten
-# thousand take two minutes of one core) and keeps the static vectors alone.
-CONTEXT_WEIGHT = 1.0
+# A knowledge base with more English sentences than this is not encoded by the sentence model
+# (~10 ms a sentence: ten thousand take two minutes of one core) and keeps the static vectors.
 MAX_ENCODED_SENTENCES = 10_000
 # Queries are cut to this many characters (at a word boundary) and this many distinct terms:
 # a pasted log or e-mail is not a question, and the cost must stay bounded.
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 32
-
-# "No article" threshold on the 0-100 confidence of the best hit (mean of: share of the query's
-# content-word IDF mass the article matches, best sentence similarity, BM25 share of all query
-# terms, closeness in meaning).  Fixed once on kb-eval/dev.jsonl by sweeping whole values:
-# end-to-end @3 is flat at 83.3-83.5 % from 35 to 38; 37 answers 95.6 % of in-scope queries
-# (5 points of head-room over the 90 % goal for unseen queries) and rejects 80.4 % of
-# out-of-scope ones.  Re-check with benchmarks/kb_eval.py after any change to the scoring.
-NO_ANSWER_THRESHOLD = 37.0
-# The same with the sentence model: flat at 87.6 % from 32 to 34; 34 answers 96.3 % of in-scope
-# queries and rejects 87.1 % of out-of-scope ones.
-CONTEXT_NO_ANSWER_THRESHOLD = 34.0
-# Lower-ranked hits are still shown when they reach this share of the best hit's confidence.
-RELATED_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -124,19 +85,14 @@ class Hit:
     language: str
 
 
-def _base_language(language: str) -> str:
-    return language.replace("-", "_").split("_", 1)[0].lower()
-
-
 class SearchIndex:
     """An immutable in-memory index over a set of articles (all languages and audiences)."""
 
     def __init__(self) -> None:
         self._docs: list[Article] = []
-        self._postings: dict[str, tuple[array, array]] = {}
-        self._idf: dict[str, float] = {}
+        self._ranking = DEFAULT_RANKING
+        self._terms = FieldIndex()
         self._vocab = Vocabulary({})
-        self._unseen_idf = 1.0
         self._eligible_cache: dict[tuple[str, frozenset[str]], bytearray] = {}
         self._sentence_cache: dict[int, list[Sentence]] = {}
         self._vectors = WordVectors(["[UNK]"], np.zeros((1, 1), np.float32))
@@ -148,51 +104,28 @@ class SearchIndex:
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def build(cls, articles: Iterable[Article], vectors: WordVectors | None = None) -> SearchIndex:
+    def build(
+        cls, articles: Iterable[Article], vectors: WordVectors | None = None, ranking: Ranking = DEFAULT_RANKING
+    ) -> SearchIndex:
         """Index ``articles``; ``vectors`` defaults to the shipped table (tests pass a small one)."""
         self = cls()
+        self._ranking = ranking
         self._vectors = vectors if vectors is not None else shipped_vectors()
         articles = list(articles)
         # Filled row by row: a list of 100,000 small arrays stacked at the end would leave
         # ~100 MB of freed fragments in the process.
         self._doc_vectors = np.zeros((len(articles), self._vectors.dim), np.float32)
-        title_terms: list[dict[str, int]] = []
-        body_terms: list[dict[str, int]] = []
-        tag_terms: list[dict[str, int]] = []
-        for i, art in enumerate(articles):
-            self._docs.append(art)
-            head = [words(t) for t in (art.title, *art.aliases)]
-            body = [words(t) for t in sentences(art)]
-            title_terms.append(self._term_counts(head))
-            tag_terms.append(_counts(terms(" ".join(art.tags))))
-            body_terms.append(self._term_counts(body))
-            if art.language == "en":  # the vectors are English; other languages keep zeros
-                self._doc_vectors[i] = self._doc_vector(head + body)
-        n = len(self._docs)
-        avg_title = max(1.0, sum(sum(c.values()) for c in title_terms) / max(1, n))
-        avg_body = max(1.0, sum(sum(c.values()) for c in body_terms) / max(1, n))
-        postings: dict[str, tuple[array, array]] = {}
-        for i in range(n):
-            tt, bb, gg = title_terms[i], body_terms[i], tag_terms[i]
-            title_terms[i] = body_terms[i] = tag_terms[i] = {}  # free as we go (peak memory)
-            norm_t = 1 - B + B * sum(tt.values()) / avg_title
-            norm_b = 1 - B + B * sum(bb.values()) / avg_body
-            for term in tt.keys() | bb.keys() | gg.keys():
-                tf = (
-                    TITLE_WEIGHT * tt.get(term, 0) / norm_t
-                    + BODY_WEIGHT * bb.get(term, 0) / norm_b
-                    + TAG_WEIGHT * gg.get(term, 0)
-                )
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = (array("i"), array("f"))
-                entry[0].append(i)
-                entry[1].append(tf / (K1 + tf))
-        self._postings = postings
-        doc_freq = {term: len(docs) for term, (docs, _) in postings.items()}
-        self._idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in doc_freq.items()}
-        self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
-        self._vocab = Vocabulary(doc_freq)
+        documents: list[DocumentTerms] = []
+        for doc, article in enumerate(articles):
+            self._docs.append(article)
+            head = [words(text) for text in (article.title, *article.aliases)]
+            body = [words(text) for text in sentences(article)]
+            tags = _counts(terms(" ".join(article.tags)))
+            documents.append(DocumentTerms(self._term_counts(head), self._term_counts(body), tags))
+            if article.language == "en":  # the vectors are English; other languages keep zeros
+                self._doc_vectors[doc] = self._doc_vector(head + body)
+        self._terms = FieldIndex.build(documents, ranking)
+        self._vocab = Vocabulary(self._terms.document_frequencies())
         # The index is long-lived and holds millions of small objects at 100k articles; without
         # this, CPython's cyclic GC re-walks them all during later queries (measured: 80-250 ms
         # p99 spikes at 30k-100k articles).  Frozen objects are still freed by refcounting (the
@@ -220,7 +153,7 @@ class SearchIndex:
         best = shown = scored[0][0]
         hits = []
         for conf, art, snippet in scored[:top]:
-            if conf < best * RELATED_SHARE:
+            if conf < best * self._ranking.related_share:
                 break
             # Order is the ranking's; the shown score never rises down the list (a lower-ranked
             # article can have a higher raw confidence, which would only confuse a reader).
@@ -231,7 +164,8 @@ class SearchIndex:
     @property
     def no_answer_threshold(self) -> float:
         """Confidence below which the best hit is "no article" (calibrated per kind of meaning)."""
-        return NO_ANSWER_THRESHOLD if self._encoder is None else CONTEXT_NO_ANSWER_THRESHOLD
+        ranking = self._ranking
+        return ranking.no_answer_threshold if self._encoder is None else ranking.context_no_answer_threshold
 
     @property
     def understands_sentences(self) -> bool:
@@ -285,106 +219,55 @@ class SearchIndex:
     ) -> list[tuple[float, Article, str]]:
         """(confidence 0-100, doc, snippet), best first, without the no-answer cut-off."""
         text = _cut(normalize(query or ""))
-        qterms = self._query_terms(text)
-        if not qterms or not self._docs:
+        query_terms = self._query_terms(text)
+        if not query_terms or not self._docs:
             return []
-        expansions = [self._vocab.expand(t) for t in qterms]
-        content = [is_content(t) for t in qterms]
+        ranking, idf = self._ranking, self._terms.term_idf
+        expansions = [self._vocab.expand(term) for term in query_terms]
+        content = [is_content(term) for term in query_terms]
         if any(content) and not any(
-            c and e and e[0][1] >= CLOSE_MATCH for e, c in zip(expansions, content, strict=True)
+            is_c and exp and exp[0][1] >= ranking.close_match for exp, is_c in zip(expansions, content, strict=True)
         ):
             return []  # not one content word is in the corpus or a single edit away: out of scope
         # IDF mass of the content words: an unknown word weighs as much as the rarest known one.
-        mass = sum(self._idf[e[0][0]] if e else self._unseen_idf for e, c in zip(expansions, content, strict=True) if c)
+        content_mass = sum(
+            idf(exp[0][0]) if exp else self._terms.unseen_idf
+            for exp, is_c in zip(expansions, content, strict=True)
+            if is_c
+        )
+        full_mass = sum(idf(exp[0][0]) if exp else self._terms.unseen_idf for exp in expansions)
         eligible = self._eligible(language, audiences)
-        acc, acc_content = self._accumulate(expansions, content, eligible)
-        corrections = self._corrections(qterms, expansions, text)
+        lexical, lexical_content = self._terms.accumulate(expansions, content, eligible, ranking)
+        corrections = self._corrections(query_terms, expansions, text)
         meaning = self._query_vector(text, corrections)
-        cands = dict(heapq.nlargest(RERANK_DEPTH, acc.items(), key=lambda kv: kv[1]))
-        for d in self._nearest(meaning, eligible):
-            cands.setdefault(d, 0.0)
-        if not cands:
+        candidates = dict(heapq.nlargest(ranking.rerank_depth, lexical.items(), key=lambda kv: kv[1]))
+        for doc in self._nearest(meaning, eligible):
+            candidates.setdefault(doc, 0.0)
+        if not candidates:
             return []
-        full_mass = sum(self._idf[e[0][0]] if e else self._unseen_idf for e in expansions)
         flat = flatten(query[:MAX_QUERY_CHARS])
-        out = []
-        encoder = self._encoder
         understood = None
-        if encoder is not None:  # the model reads the question with its typos corrected
+        if self._encoder is not None:  # the model reads the question with its typos corrected
             # Only words the model does not know: "stolen" is not a typo of "stole" to it.
-            fixes = {w: c for w, c in corrections.items() if not encoder.knows(w)}
-            understood = encoder.encode_query(substitute_words(text, fixes))
-        weight = SEMANTIC_WEIGHT if understood is None else CONTEXT_WEIGHT
-        for d, s in cands.items():
-            fuzzy = best_similarity(self._sentences(d), flat)
-            if self._docs[d].language != "en":
-                sem = fuzzy  # no meaning for other languages: their wording stands in for it
+            fixes = {w: c for w, c in corrections.items() if not self._encoder.knows(w)}
+            understood = self._encoder.encode_query(substitute_words(text, fixes))
+        meaning_weight = ranking.semantic_weight if understood is None else ranking.context_weight
+        scored = []
+        for doc, bm25 in candidates.items():
+            fuzzy = best_similarity(self._sentences(doc), flat)
+            if self._docs[doc].language != "en":
+                closeness = fuzzy  # no meaning for other languages: their wording stands in for it
             elif understood is not None:
-                sem = float((self._encoded[d] @ understood).max())
+                closeness = float((self._encoded[doc] @ understood).max())
             else:
-                sem = self._closeness(d, meaning)
-            coverage = acc_content.get(d, 0.0) / mass if mass else 0.0
-            rank_score = s / full_mass + FUZZY_WEIGHT * fuzzy + weight * sem
-            conf = 100.0 * (min(1.0, coverage) + fuzzy + s / full_mass + max(0.0, sem)) / 4
-            out.append((rank_score, conf, d))
-        out.sort(key=lambda x: -x[0])
-        return [(conf, self._docs[d], self._snippet(d, expansions, flat)) for _, conf, d in out[:depth]]
-
-    def _accumulate(
-        self, expansions: list[list[tuple[str, float]]], content: list[bool], eligible: bytearray
-    ) -> tuple[dict[int, float], dict[int, float]]:
-        """BM25F sums per eligible doc: all terms (ranking) and content terms (confidence).
-
-        Terms in more than ``COMMON_SHARE`` of the articles ("my", "card") have posting lists as
-        long as the corpus and contribute little per article, so they are only added to the
-        ``PREFILTER_DEPTH`` best documents found through the rarer terms (one binary search per
-        document): at 100,000 articles this turns a 100k-iteration loop per common word into a
-        few thousand lookups, and changes nothing on a small corpus (no term is that common
-        when the query has any rarer term).
-        """
-        n = len(self._docs)
-        groups = []
-        for exp, is_c in zip(expansions, content, strict=True):
-            if exp:
-                size = sum(len(self._postings[t][0]) for t, _ in exp)
-                groups.append((size, exp, is_c))
-        groups.sort(key=lambda g: g[0])
-        limit = max(COMMON_MIN_DF, COMMON_SHARE * n)
-        rare = [g for i, g in enumerate(groups) if i == 0 or g[0] <= limit]
-        common = [g for i, g in enumerate(groups) if i > 0 and g[0] > limit]
-        acc: dict[int, float] = {}
-        acc_content: dict[int, float] = {}
-        for _, exp, is_c in rare:
-            best: dict[int, float] = {}
-            for term, weight in exp:
-                w = weight * self._idf[term]
-                docs, imps = self._postings[term]
-                for d, imp in zip(docs, imps, strict=True):
-                    v = w * imp
-                    if v > best.get(d, 0.0) and eligible[d]:
-                        best[d] = v
-            for d, v in best.items():
-                acc[d] = acc.get(d, 0.0) + v
-                if is_c:
-                    acc_content[d] = acc_content.get(d, 0.0) + v
-        if common:
-            if len(acc) > PREFILTER_DEPTH:
-                acc = dict(heapq.nlargest(PREFILTER_DEPTH, acc.items(), key=lambda kv: kv[1]))
-            for _, exp, is_c in common:
-                best = {}
-                for term, weight in exp:
-                    w = weight * self._idf[term]
-                    docs, imps = self._postings[term]
-                    n_docs = len(docs)
-                    for d in acc:
-                        i = bisect_left(docs, d)
-                        if i < n_docs and docs[i] == d and w * imps[i] > best.get(d, 0.0):
-                            best[d] = w * imps[i]
-                for d, v in best.items():
-                    acc[d] += v
-                    if is_c:
-                        acc_content[d] = acc_content.get(d, 0.0) + v
-        return acc, acc_content
+                closeness = self._closeness(doc, meaning)
+            coverage = lexical_content.get(doc, 0.0) / content_mass if content_mass else 0.0
+            bm25_share = bm25 / full_mass
+            rank_score = bm25_share + ranking.fuzzy_weight * fuzzy + meaning_weight * closeness
+            confidence = 100.0 * (min(1.0, coverage) + fuzzy + bm25_share + max(0.0, closeness)) / 4
+            scored.append((rank_score, confidence, doc))
+        scored.sort(key=lambda entry: -entry[0])
+        return [(conf, self._docs[doc], self._snippet(doc, expansions, flat)) for _, conf, doc in scored[:depth]]
 
     # ---------------------------------------------------------------- meaning
     def _term_counts(self, texts: list[list[str]]) -> dict[str, int]:
@@ -427,7 +310,7 @@ class SearchIndex:
         return self._vectors.text([corrections.get(w, w) for w in words(text)])
 
     def _nearest(self, meaning: npt.NDArray[np.float32], eligible: bytearray) -> list[int]:
-        """The ``SEMANTIC_CANDIDATES`` eligible articles closest in meaning (one matrix product).
+        """The ``Ranking.semantic_candidates`` eligible articles closest in meaning (one matrix product).
 
         They join the lexical candidates, so an article that shares no word with the question
         can still be found ("ordered card week ago" -> "When will my card arrive?").
@@ -436,7 +319,7 @@ class SearchIndex:
             return []
         sims = self._doc_vectors @ meaning
         sims[np.frombuffer(eligible, dtype=np.uint8) == 0] = -1.0
-        k = min(SEMANTIC_CANDIDATES, len(sims))
+        k = min(self._ranking.semantic_candidates, len(sims))
         top = np.argpartition(-sims, k - 1)[:k]
         return [int(d) for d in top if sims[d] > 0]
 
@@ -448,7 +331,8 @@ class SearchIndex:
                 self._sentence_vectors.clear()
             found = self._sentence_vectors[doc] = self._vectors.texts([words(s.text) for s in self._sentences(doc)])
         best_sentence = float((found @ meaning).max())
-        return (1 - WHOLE_ARTICLE_SHARE) * best_sentence + WHOLE_ARTICLE_SHARE * float(self._doc_vectors[doc] @ meaning)
+        whole = self._ranking.whole_article_share
+        return (1 - whole) * best_sentence + whole * float(self._doc_vectors[doc] @ meaning)
 
     # ---------------------------------------------------------------- helpers
     def _query_terms(self, text: str) -> list[str]:
@@ -458,7 +342,7 @@ class SearchIndex:
             seen.setdefault(t, None)
         qterms = list(seen)
         if len(qterms) > MAX_QUERY_TERMS:  # keep the most specific words of a long paste
-            qterms = sorted(qterms, key=lambda t: -self._idf.get(t, self._unseen_idf))[:MAX_QUERY_TERMS]
+            qterms = sorted(qterms, key=lambda t: -self._terms.term_idf(t))[:MAX_QUERY_TERMS]
         return qterms
 
     def _sentences(self, doc: int) -> list[Sentence]:
@@ -481,48 +365,23 @@ class SearchIndex:
             if not sent.in_body:
                 continue
             present = set(terms(sent.text))
-            cover = sum(max((w * self._idf[t] for t, w in exp if t in present), default=0.0) for exp in expansions)
+            cover = sum(
+                max((w * self._terms.idf[t] for t, w in exp if t in present), default=0.0) for exp in expansions
+            )
             key = (float(len(sent.text) >= MIN_SNIPPET_CHARS), cover, similarity(flat, sent))
             if key > best_key:
                 best_key, best = key, sent.text
         return one_line(best)
 
     def _eligible(self, language: str, audiences: frozenset[str]) -> bytearray:
-        """Per doc: 1 when it is the version of its id to show to this language/audience.
-
-        Preference per id: the exact language, then its base language (pt_BR -> pt), then
-        English; so a German search sees German articles plus English ones that have no German
-        version, and never two versions of one id.
-        """
+        """``languages.eligible_flags``, cached per language and audience."""
         key = (language, audiences)
         cached = self._eligible_cache.get(key)
-        if cached is not None:
-            return cached
-        exact = language.replace("-", "_")
-        base = _base_language(language)
-
-        def rank(lang: str) -> int:
-            norm = lang.replace("-", "_")
-            if norm.lower() == exact.lower():
-                return 3
-            if _base_language(norm) == base and norm.lower() == base:
-                return 2
-            return 1 if norm == "en" else 0
-
-        chosen: dict[str, tuple[int, int]] = {}
-        for i, art in enumerate(self._docs):
-            r = rank(art.language)
-            if r == 0 or art.audience not in audiences:
-                continue
-            if r > chosen.get(art.id, (-1, -1))[0]:
-                chosen[art.id] = (r, i)
-        flags = bytearray(len(self._docs))
-        for _, i in chosen.values():
-            flags[i] = 1
-        if len(self._eligible_cache) > 64:
-            self._eligible_cache.clear()
-        self._eligible_cache[key] = flags
-        return flags
+        if cached is None:
+            if len(self._eligible_cache) > 64:
+                self._eligible_cache.clear()
+            cached = self._eligible_cache[key] = eligible_flags(self._docs, language, audiences)
+        return cached
 
 
 def _cut(text: str) -> str:

@@ -8,7 +8,8 @@ import pytest
 import knowledge_base.search as search
 from knowledge_base.articles import Article
 from knowledge_base.encoder import MAX_TOKENS, SentenceEncoder, shipped_encoder
-from knowledge_base.search import CONTEXT_NO_ANSWER_THRESHOLD, NO_ANSWER_THRESHOLD, SearchIndex
+from knowledge_base.ranking import DEFAULT_RANKING
+from knowledge_base.search import SearchIndex
 
 ARTICLES = [
     Article(
@@ -60,9 +61,9 @@ def first(index: SearchIndex, question: str) -> str:
 def test_the_index_uses_the_model_once_sentences_are_encoded(encoder: SentenceEncoder) -> None:
     words_only = SearchIndex.build(ARTICLES)
     index = SearchIndex.build(ARTICLES)
-    assert not index.understands_sentences and index.no_answer_threshold == NO_ANSWER_THRESHOLD
+    assert not index.understands_sentences and index.no_answer_threshold == DEFAULT_RANKING.no_answer_threshold
     assert index.encode_sentences(encoder)
-    assert index.understands_sentences and index.no_answer_threshold == CONTEXT_NO_ANSWER_THRESHOLD
+    assert index.understands_sentences and index.no_answer_threshold == DEFAULT_RANKING.context_no_answer_threshold
     # Sentences the word vectors get wrong: "charge" and "split" pull towards other articles.
     for question, expected in [("how much do you charge to convert currency", "fx"), ("card split", "card-broken")]:
         assert first(index, question) == expected

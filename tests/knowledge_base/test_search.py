@@ -10,7 +10,8 @@ import pytest
 
 from knowledge_base.articles import Article, load_articles
 from knowledge_base.encoder import shipped_encoder
-from knowledge_base.search import NO_ANSWER_THRESHOLD, SearchIndex
+from knowledge_base.ranking import DEFAULT_RANKING
+from knowledge_base.search import SearchIndex
 
 KB_EVAL = Path(__file__).resolve().parents[3] / "shared" / "kb-eval"
 
@@ -111,7 +112,7 @@ def test_a_hit_carries_title_score_language_and_a_one_line_snippet(index: Search
     hit = index.search("forgot password single sign-on")[0]
     assert hit.title == "Reset your partner portal password"
     assert hit.language == "en"
-    assert NO_ANSWER_THRESHOLD <= hit.score <= 100
+    assert DEFAULT_RANKING.no_answer_threshold <= hit.score <= 100
     assert "\n" not in hit.snippet and 0 < len(hit.snippet) <= 160
     assert "single sign-on" in hit.snippet  # the sentence that matches, not just the first one
 
