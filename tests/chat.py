@@ -18,6 +18,7 @@ from handlers.model import (
     Chat,
     ChatKind,
     Edit,
+    InPrivate,
     Message,
     Notice,
     OpenForm,
@@ -107,6 +108,12 @@ class Answer:
     @property
     def form(self) -> OpenForm | None:
         return next((i for i in self.items if isinstance(i, OpenForm)), None)
+
+    @property
+    def private(self) -> Answer:
+        """What went to the person's private chat instead (asked in a group or channel); `text` and the
+        other properties are only what the chat itself was shown."""
+        return Answer([i for item in self.items if isinstance(item, InPrivate) for i in item.items])
 
 
 class FakeChat:
