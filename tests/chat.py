@@ -175,6 +175,9 @@ class ChatFactory:
     def group(self, email: str, platform: str = "console") -> FakeChat:
         return FakeChat(self.app, email, platform, email, ChatKind.GROUP)
 
+    def channel(self, email: str, platform: str = "console") -> FakeChat:
+        return FakeChat(self.app, email, platform, email, ChatKind.CHANNEL)
+
     async def deliver(self) -> int:
         """Run the real sender once over everything due, into the recording transport."""
         return await self.app.sender({"console": self.transport}).drain()
