@@ -21,6 +21,7 @@ from handlers.model import (
     CloseForm,
     Edit,
     FormErrors,
+    InPrivate,
     Message,
     Notice,
     OpenForm,
@@ -142,6 +143,8 @@ class ConsoleSession:
                 )
             elif isinstance(item, Notice):
                 self.out.write(f"({item.text})\n\n")
+            elif isinstance(item, InPrivate):  # the console is a private chat; never from a group
+                self.present(item.items, req)
             elif isinstance(item, (OpenForm, FormErrors, CloseForm)):
                 # The console has no modals: the dispatcher already asks field by field.
                 continue

@@ -39,12 +39,15 @@ from domain.db import UowFactory
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
 from domain.models import Base, utcnow
+from domain.people import STAFF_ROLES
 from knowledge_base.articles import Article, load_articles
 from knowledge_base.encoder import MODEL_ID, shipped_encoder
 from knowledge_base.ranking import DEFAULT_RANKING
 from knowledge_base.search import Hit, SearchIndex
 
 MAX_QUERY = 500
+PARTNER_AUDIENCE = frozenset({"partner"})
+STAFF_AUDIENCE = frozenset({"partner", "internal"})
 log = logging.getLogger(__name__)
 INDEX_RECHECK_SECONDS = 30.0
 MODEL_WAIT_SECONDS = 3.0
@@ -131,6 +134,16 @@ class SearchOutcome:
     search_id: int | None
     query: str
     hits: list[Hit]
+
+
+def audiences_for(role: str | None, *, private_chat: bool) -> frozenset[str]:
+    """Which articles a reader may see, from who asks and where (DOMAIN.md, "Knowledge base").
+
+    Internal articles are for vendor staff, and only in a staff member's private chat: whatever is
+    answered in a group or channel is read by everyone there, partners included. Everyone else, and
+    anyone unknown, reads partner articles only.
+    """
+    return STAFF_AUDIENCE if private_chat and role in STAFF_ROLES else PARTNER_AUDIENCE
 
 
 def _article_of(row: KbArticle) -> Article:
@@ -349,12 +362,16 @@ class KnowledgeBase:
         *,
         language: str,
         top: int = 3,
-        audiences: frozenset[str] = frozenset({"partner"}),
+        role: str | None = None,
+        private_chat: bool = False,
         person_id: int | None = None,
         platform: str | None = None,
         record: bool = True,
         now: dt.datetime | None = None,
     ) -> SearchOutcome:
+        """Search as `role` asking in a private chat or not (`audiences_for`); nobody in particular
+        (the `kb search` command) reads partner articles only."""
+        audiences = audiences_for(role, private_chat=private_chat)
         cleaned = clean_query(query)
         if not cleaned:
             raise InvalidInput(N_("Type a question after /kb, for example: /kb how do I register a deal"))
@@ -388,12 +405,23 @@ class KnowledgeBase:
                 search_id = row.id
         return SearchOutcome(search_id, cleaned, hits)
 
-    async def article(self, article_id: str, language: str) -> Article:
-        """The article in the person's language, else English, else any language it exists in."""
+    async def article(
+        self, article_id: str, language: str, *, role: str | None = None, private_chat: bool = False
+    ) -> Article:
+        """The article in the person's language, else English, else any language it exists in.
+
+        Only an article the reader may see (`audiences_for`); any other is answered exactly like an id
+        that does not exist, so a crafted button cannot tell which internal articles there are.
+        """
+        audiences = audiences_for(role, private_chat=private_chat)
         async with self.uow() as uow:
             rows = (
                 await uow.session.scalars(
-                    select(KbArticle).where(KbArticle.article_id == article_id, KbArticle.status == "published")
+                    select(KbArticle).where(
+                        KbArticle.article_id == article_id,
+                        KbArticle.status == "published",
+                        KbArticle.audience.in_(sorted(audiences)),
+                    )
                 )
             ).all()
         if not rows:

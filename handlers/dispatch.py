@@ -3,13 +3,19 @@
 Every surface hands it a neutral `Request`; it resolves the person, sets their language, enforces the
 rules shared by all capabilities (unlinked people get linking instructions, roles, nothing private in a
 group, forms field by field, friendly errors with a reference) and calls the capability's handler.
+
+Nothing private in a group or channel is one rule, in `_run`, for commands, buttons and forms on every
+surface: a route answers in place only in the kinds of chat it declares (`Route.chats`; by default only a
+private chat); anywhere else the chat gets only "let's continue in a private chat" and the request runs for
+the person in their private chat (the one their chat identity records), where every answer goes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from rapidfuzz import process
@@ -17,13 +23,17 @@ from rapidfuzz import process
 from domain import linking
 from domain.errors import UserFacingError
 from domain.i18n import _, set_language
-from domain.people import PersonView, by_identity, view_of
+from domain.people import PersonView, by_identity, identity, view_of
 from handlers import forms
 from handlers.deps import Deps
 from handlers.model import (
     Button,
+    Chat,
+    ChatKind,
     CloseForm,
+    Edit,
     FormErrors,
+    InPrivate,
     Message,
     Notice,
     OpenForm,
@@ -143,6 +153,10 @@ class Dispatcher:
             items = await self._form_submission(req)
         else:
             items = await self._text(req)
+        return await self._forms_in_chat(req, items)
+
+    async def _forms_in_chat(self, req: Request, items: list[ReplyItem]) -> list[ReplyItem]:
+        """Where the surface has no modals, a form is asked field by field in the chat."""
         out: list[ReplyItem] = []
         for item in items:
             if isinstance(item, OpenForm) and not req.supports_modals:
@@ -150,6 +164,52 @@ class Dispatcher:
             else:
                 out.append(item)
         return out
+
+    async def _run(
+        self, req: Request, where: frozenset[ChatKind], run: Callable[[Request], Awaitable[list[ReplyItem]]]
+    ) -> list[ReplyItem]:
+        """The one rule for private data: answer in place where the route allows, else continue privately.
+
+        Pressed or typed in a group or channel, a route that shows private data is performed for the person
+        who asked (the platform vouches for who they are; the domain checks what they may do, as it would in
+        their private chat) and everything it answers, refusals included, goes to their private chat. The
+        group or channel gets only the pointer to the private chat — a notice only the presser sees for a
+        button — and the message the button was on is left as it is.
+        """
+        if req.chat.kind in where:
+            return await run(req)
+        pointer = self.go_private(req)
+        here: ReplyItem = Reply(pointer)
+        if req.kind == "action":
+            here = Notice(pointer.text)
+        elif req.kind == "form":
+            here = CloseForm()  # a submitted modal was seen by its author only; its answers go private
+        private = await self._private_chat(req)
+        if private is None:  # not linked: nobody to continue with (the route was `linked=False`)
+            return [here]
+        there = dataclasses.replace(req, chat=private, message_id=None)
+        try:
+            items = await self._forms_in_chat(there, await run(there))
+        except UserFacingError as exc:
+            items = [Reply(Message(text=error_reply(exc)))]
+        moved: list[ReplyItem] = []
+        for item in items:
+            if isinstance(item, Notice):
+                moved.append(Reply(Message(text=item.text)))
+            elif isinstance(item, Edit) and item.message_id is None:
+                continue  # the message pressed on is in the group: it keeps showing what it showed
+            elif not isinstance(item, (CloseForm, FormErrors)):
+                moved.append(item)
+        return [here, InPrivate(private, moved)]
+
+    async def _private_chat(self, req: Request) -> Chat | None:
+        """The person's private chat on this platform: where their chat identity was linked."""
+        if req.person is None:
+            return None
+        async with self.deps.uow.reader() as uow:
+            found = await identity(uow.session, req.platform, req.user_id)
+            chat_id = found.chat_id if found is not None else None
+        return Chat(req.platform, chat_id, ChatKind.PRIVATE) if chat_id else None
 
     async def _command(self, req: Request) -> list[ReplyItem]:
         name = req.name.lower().lstrip("/")
@@ -168,9 +228,7 @@ class Dispatcher:
                     Message(text=_("The %(command)s command is not available for your role.") % {"command": "/" + name})
                 )
             ]
-        if route.private and not req.chat.is_private:
-            return [Reply(self.go_private(req))]
-        return prefix + await route.handler(req, self.deps)
+        return prefix + await self._run(req, route.chats, lambda r: route.handler(r, self.deps))
 
     def _unknown_command(self, name: str, person: PersonView | None) -> Message:
         names = [r.name for r in self.visible_commands(person)]
@@ -206,7 +264,7 @@ class Dispatcher:
             return [Notice(_("Link your chat first: send /start CODE with the code from your admin."), alert=True)]
         if not route.allows(req.person):
             return [Notice(_("This button is not available for your role."), alert=True)]
-        return await route.handler(req, self.deps)
+        return await self._run(req, route.chats, lambda r: route.handler(r, self.deps))
 
     async def open_form(
         self, req: Request, name: str, values: dict[str, Any] | None = None, context: dict[str, Any] | None = None
@@ -307,7 +365,11 @@ class Dispatcher:
         if errors:
             return [FormErrors(errors)]
         context: dict[str, Any] = dict(req.raw.get("context", {})) if isinstance(req.raw, dict) else {}
-        return [CloseForm(), *await route.submit(req, self.deps, values, context)]
+
+        async def submit(r: Request) -> list[ReplyItem]:
+            return [CloseForm(), *await route.submit(r, self.deps, values, context)]
+
+        return await self._run(req, route.chats, submit)
 
     def render(self, kind: str, payload: dict[str, Any], person: PersonView | None) -> Message:
         """Render a push in the current language; unknown kinds fail loudly for the sender to park."""

@@ -10,7 +10,6 @@ from handlers.model import Button, Message, Notice, OpenForm, Reply, ReplyItem, 
 from handlers.router import Router
 
 router = Router("kb")
-INTERNAL_ROLES = frozenset({"cam", "support_agent", "support_manager", "admin"})
 ARTICLE_PREVIEW = 3500
 
 
@@ -44,11 +43,11 @@ def _answer(outcome: SearchOutcome) -> Message:
 
 async def answer(req: Request, deps: Deps, query: str) -> list[ReplyItem]:
     assert req.person is not None
-    audiences = frozenset({"partner", "internal"}) if req.person.role in INTERNAL_ROLES else frozenset({"partner"})
     outcome = await _kb(deps).search(
         query,
         language=current_language(),
-        audiences=audiences,
+        role=req.person.role,
+        private_chat=req.chat.is_private,
         person_id=req.person.id,
         platform=req.platform,
         now=deps.now(),
@@ -66,9 +65,12 @@ async def plain_text(req: Request, deps: Deps) -> list[ReplyItem]:
     return await answer(req, deps, req.args)
 
 
-@router.action("kb.article")
+# Search answers are shown where they were asked, so reading one is too; what may be read there is the
+# domain's decision (internal articles only for staff, only in their private chat).
+@router.action("kb.article", private=False)
 async def read_article(req: Request, deps: Deps) -> list[ReplyItem]:
-    article = await _kb(deps).article(req.value, current_language())
+    role = req.person.role if req.person is not None else None
+    article = await _kb(deps).article(req.value, current_language(), role=role, private_chat=req.chat.is_private)
     body = article.body if len(article.body) <= ARTICLE_PREVIEW else article.body[:ARTICLE_PREVIEW] + " …"
     return [Notice(_("Opening the article…")), Reply(Message(title=article.title, text=body))]
 
@@ -80,14 +82,14 @@ def _search_id(req: Request) -> int:
         raise InvalidInput(N_("That answer is no longer available. Ask your question again.")) from None
 
 
-@router.action("kb.helpful")
+@router.action("kb.helpful", private=False)
 async def helpful(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     await _kb(deps).feedback(_search_id(req), req.person.id, True, deps.now())
     return [Notice(_("Thanks! Glad it helped."))]
 
 
-@router.action("kb.not_helpful")
+@router.action("kb.not_helpful", private=False)
 async def not_helpful(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     await _kb(deps).feedback(_search_id(req), req.person.id, False, deps.now())

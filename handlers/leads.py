@@ -17,7 +17,19 @@ from domain.leads.claims import LeadCard
 from domain.leads.policy import HOLDING, LeadPolicy
 from domain.people import PARTNER_ROLES, PersonView
 from handlers.deps import Deps
-from handlers.model import Button, Edit, FormField, FormSpec, Message, Notice, OpenForm, Reply, ReplyItem, Request
+from handlers.model import (
+    Button,
+    ChatKind,
+    Edit,
+    FormField,
+    FormSpec,
+    Message,
+    Notice,
+    OpenForm,
+    Reply,
+    ReplyItem,
+    Request,
+)
 from handlers.router import Router
 
 router = Router("leads")
@@ -483,7 +495,9 @@ async def assign_command(req: Request, deps: Deps) -> list[ReplyItem]:
     return await _assign(req, deps, parts[0], parts[1])
 
 
-@router.action("lead.assign", roles=CAM_ROLES)
+# CAM alerts with these buttons go to the CAM channel (PARTNERBOT_SLACK_CAM_CHANNEL or the partner's own
+# channel): assigning answers there, and shows no contact details.
+@router.action("lead.assign", roles=CAM_ROLES, chats=frozenset({ChatKind.PRIVATE, ChatKind.CHANNEL}))
 async def assign_action(req: Request, deps: Deps) -> list[ReplyItem]:
     ref, partner = _split(req.value)
     return await _assign(req, deps, ref, partner)

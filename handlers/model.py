@@ -16,8 +16,17 @@ from domain.people import PersonView
 
 
 class ChatKind(StrEnum):
+    """Where a request was made: the person's private chat with the bot, a group of people (a Telegram
+    group or supergroup, a Slack multi-person DM) or a channel (a Slack public or private channel, a
+    Telegram channel). Only a private chat is seen by the person alone."""
+
     PRIVATE = "private"
     GROUP = "group"
+    CHANNEL = "channel"
+
+
+EVERYWHERE = frozenset(ChatKind)
+PRIVATE_ONLY = frozenset({ChatKind.PRIVATE})
 
 
 @dataclass(frozen=True)
@@ -169,4 +178,13 @@ class CloseForm:
     """The modal was accepted; close it (what follows is sent as ordinary replies)."""
 
 
-ReplyItem = Reply | Edit | Notice | OpenForm | FormErrors | CloseForm
+@dataclass
+class InPrivate:
+    """Answers that continue in the person's private chat `chat`, because the request came from a group or
+    channel where they must not be shown (the dispatcher's one rule for private data)."""
+
+    chat: Chat
+    items: list[ReplyItem]
+
+
+ReplyItem = Reply | Edit | Notice | OpenForm | FormErrors | CloseForm | InPrivate

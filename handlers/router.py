@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.people import PersonView
 from handlers.deps import Deps
-from handlers.model import FormSpec, Message, ReplyItem, Request
+from handlers.model import EVERYWHERE, PRIVATE_ONLY, ChatKind, FormSpec, Message, ReplyItem, Request
 
 Handler = Callable[[Request, Deps], Awaitable[list[ReplyItem]]]
 FormHandler = Callable[[Request, Deps, dict[str, Any], dict[str, Any]], Awaitable[list[ReplyItem]]]
@@ -20,8 +20,19 @@ SpecFactory = Callable[[], FormSpec]
 Renderer = Callable[[dict[str, Any], PersonView | None], Message]
 
 
+def _chats(private: bool, chats: frozenset[ChatKind] | None) -> frozenset[ChatKind]:
+    """Where a route answers in place: `chats` when given, else only a private chat for a route that shows
+    private data (`private=True`, the default) and every kind of chat for one that does not."""
+    if chats is not None:
+        return frozenset(chats) | PRIVATE_ONLY
+    return PRIVATE_ONLY if private else EVERYWHERE
+
+
 @dataclass(frozen=True)
 class Route:
+    """A command or button. It answers in place only in `chats`; anywhere else the dispatcher answers "let's
+    continue in a private chat" and runs it in the person's private chat instead."""
+
     name: str
     handler: Handler
     roles: frozenset[str] | None = None
@@ -29,6 +40,10 @@ class Route:
     linked: bool = True
     help: str | None = None
     usage: str | None = None
+    chats: frozenset[ChatKind] = PRIVATE_ONLY
+
+    def answers_in(self, kind: ChatKind) -> bool:
+        return kind in self.chats
 
     def allows(self, person: PersonView | None) -> bool:
         if person is None:
@@ -42,6 +57,10 @@ class FormRoute:
     spec: SpecFactory
     submit: FormHandler
     roles: frozenset[str] | None = None
+    chats: frozenset[ChatKind] = PRIVATE_ONLY
+
+    def answers_in(self, kind: ChatKind) -> bool:
+        return kind in self.chats
 
 
 class Router:
@@ -62,27 +81,48 @@ class Router:
         linked: bool = True,
         help: str | None = None,
         usage: str | None = None,
+        chats: frozenset[ChatKind] | None = None,
     ) -> Callable[[Handler], Handler]:
-        """Register `name`; `private` commands answer in a group only with a pointer to a private chat."""
+        """Register `name`. A `private` command (the default: it shows private data) answers in a group or
+        channel only with "let's continue in a private chat" and continues there; `chats` names the kinds
+        of chat where it answers in place instead (a private chat always)."""
 
         def register(fn: Handler) -> Handler:
-            self.commands[name] = Route(name, fn, roles, private, linked, help, usage)
+            where = _chats(private, chats)
+            self.commands[name] = Route(name, fn, roles, where == PRIVATE_ONLY, linked, help, usage, where)
             return fn
 
         return register
 
-    def action(self, action_id: str, *, roles: frozenset[str] | None = None) -> Callable[[Handler], Handler]:
+    def action(
+        self,
+        action_id: str,
+        *,
+        roles: frozenset[str] | None = None,
+        private: bool = True,
+        chats: frozenset[ChatKind] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Register a button; `private` and `chats` as for `command`: a press in a group or channel runs
+        the action for the presser and sends its result to their private chat."""
+
         def register(fn: Handler) -> Handler:
-            self.actions[action_id] = Route(action_id, fn, roles, private=False)
+            where = _chats(private, chats)
+            self.actions[action_id] = Route(action_id, fn, roles, where == PRIVATE_ONLY, chats=where)
             return fn
 
         return register
 
     def form(
-        self, name: str, spec: SpecFactory, *, roles: frozenset[str] | None = None
+        self,
+        name: str,
+        spec: SpecFactory,
+        *,
+        roles: frozenset[str] | None = None,
+        private: bool = True,
+        chats: frozenset[ChatKind] | None = None,
     ) -> Callable[[FormHandler], FormHandler]:
         def register(fn: FormHandler) -> FormHandler:
-            self.forms[name] = FormRoute(name, spec, fn, roles)
+            self.forms[name] = FormRoute(name, spec, fn, roles, _chats(private, chats))
             return fn
 
         return register

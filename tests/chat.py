@@ -18,6 +18,7 @@ from handlers.model import (
     Chat,
     ChatKind,
     Edit,
+    InPrivate,
     Message,
     Notice,
     OpenForm,
@@ -108,6 +109,12 @@ class Answer:
     def form(self) -> OpenForm | None:
         return next((i for i in self.items if isinstance(i, OpenForm)), None)
 
+    @property
+    def private(self) -> Answer:
+        """What went to the person's private chat instead (asked in a group or channel); `text` and the
+        other properties are only what the chat itself was shown."""
+        return Answer([i for item in self.items if isinstance(item, InPrivate) for i in item.items])
+
 
 class FakeChat:
     def __init__(self, app: App, email: str, platform: str, user_id: str, kind: ChatKind = ChatKind.PRIVATE) -> None:
@@ -167,6 +174,9 @@ class ChatFactory:
 
     def group(self, email: str, platform: str = "console") -> FakeChat:
         return FakeChat(self.app, email, platform, email, ChatKind.GROUP)
+
+    def channel(self, email: str, platform: str = "console") -> FakeChat:
+        return FakeChat(self.app, email, platform, email, ChatKind.CHANNEL)
 
     async def deliver(self) -> int:
         """Run the real sender once over everything due, into the recording transport."""

@@ -38,8 +38,17 @@ FORM_ERROR_MAX = 150
 EventHandler = Callable[[SlackAdapter, dict[str, Any], dict[str, Any]], Awaitable[None]]
 
 
-def _chat(channel: str, *, private: bool) -> Chat:
-    return Chat(PLATFORM, channel, ChatKind.PRIVATE if private else ChatKind.GROUP)
+def _chat(channel: str, *, private: bool, name: str | None = None, channel_type: str | None = None) -> Chat:
+    return Chat(PLATFORM, channel, ChatKind.PRIVATE if private else _shared_kind(channel, name, channel_type))
+
+
+def _shared_kind(channel: str, name: str | None, channel_type: str | None) -> ChatKind:
+    """A multi-person DM is a group; public and private channels (C…, and G… that is not an mpdm) are channels."""
+    if channel_type == "mpim" or (name or "").startswith("mpdm-"):
+        return ChatKind.GROUP
+    if channel_type in ("channel", "group") or channel.startswith(("C", "G")):
+        return ChatKind.CHANNEL
+    return ChatKind.GROUP
 
 
 # -- Events API --------------------------------------------------------------------------------
@@ -99,7 +108,11 @@ async def on_mention(adapter: SlackAdapter, event: dict[str, Any], body: dict[st
     user = str(event["user"])
     channel = str(event.get("channel", ""))
     private = channel.startswith("D")
-    chat = _chat(await adapter.dm_channel(user) if private else channel, private=private)
+    chat = _chat(
+        await adapter.dm_channel(user) if private else channel,
+        private=private,
+        channel_type=event.get("channel_type"),
+    )
     name, args = command_parts(plain_text(strip_mention(str(event.get("text", "")), adapter.bot_user_id)))
     req = await adapter.request(
         chat, user, "command", name=name, args=args, private_chat_url=adapter.private_chat_url(body), raw=body
@@ -120,7 +133,7 @@ async def on_command(adapter: SlackAdapter, body: dict[str, Any]) -> None:
     user = str(body.get("user_id", ""))
     channel = str(body.get("channel_id", ""))
     private = channel.startswith("D") or body.get("channel_name") == "directmessage"
-    chat = _chat(await adapter.dm_channel(user) if private else channel, private=private)
+    chat = _chat(await adapter.dm_channel(user) if private else channel, private=private, name=body.get("channel_name"))
     name, args = command_parts(plain_text(str(body.get("text", ""))))
     trigger = body.get("trigger_id") or None
     origin = Origin(
@@ -149,7 +162,8 @@ async def on_action(adapter: SlackAdapter, body: dict[str, Any]) -> None:
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
     if container.get("type") == "message" and channel:
-        chat = _chat(str(channel), private=str(channel).startswith("D"))
+        name = (body.get("channel") or {}).get("name")
+        chat = _chat(str(channel), private=str(channel).startswith("D") or name == "directmessage", name=name)
     else:
         chat, ts = _chat(await adapter.dm_channel(user), private=True), None
     trigger = body.get("trigger_id") or None
@@ -189,9 +203,10 @@ async def on_submission(adapter: SlackAdapter, ack: AsyncAck, body: dict[str, An
     view = body.get("view") or {}
     user = str((body.get("user") or {}).get("id", ""))
     meta = read_metadata(view.get("private_metadata"))
-    private = meta.get("kind") != ChatKind.GROUP.value
+    kind = meta.get("kind")
+    private = kind not in (ChatKind.GROUP.value, ChatKind.CHANNEL.value)
     channel = meta.get("chat") if isinstance(meta.get("chat"), str) else None
-    chat = _chat(channel or await adapter.dm_channel(user), private=private)
+    chat = Chat(PLATFORM, channel or await adapter.dm_channel(user), ChatKind.PRIVATE if private else ChatKind(kind))
     ts = meta.get("ts") if isinstance(meta.get("ts"), str) else None
     origin = Origin(user, chat, message_ts=ts, ephemeral=not private)
     req = await adapter.request(

@@ -16,7 +16,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.slack.blocks import form_metadata, modal_view, render_message
 from bot.slack.transport import SlackTransport, call
 from bot.transport import DeliveryError, MessageGone
-from handlers.model import Chat, ChatKind, Edit, Message, Notice, OpenForm, Reply, ReplyItem, Request
+from handlers.model import Chat, ChatKind, Edit, InPrivate, Message, Notice, OpenForm, Reply, ReplyItem, Request
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -64,6 +64,9 @@ class Replies:
                     await self.notice(origin, item.text)
                 elif isinstance(item, OpenForm):
                     await self.open_form(req, origin, item)
+                elif isinstance(item, InPrivate):
+                    private = Origin(origin.user_id, item.chat, trigger_id=origin.trigger_id)
+                    await self.deliver(item.items, dataclasses.replace(req, chat=item.chat, message_id=None), private)
                 # FormErrors / CloseForm only mean something in a view_submission's ack.
             except DeliveryError as exc:
                 logger.warning("slack: %s to %s not delivered: %s", type(item).__name__, origin.chat.chat_id, exc)

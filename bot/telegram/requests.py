@@ -89,7 +89,9 @@ class Translator:
             return Chat(PLATFORM, str(chat.id), ChatKind.PRIVATE)
         if chat.type in (TgChat.GROUP, TgChat.SUPERGROUP):
             return Chat(PLATFORM, str(chat.id), ChatKind.GROUP)
-        return None  # channels: nobody to answer
+        if chat.type == TgChat.CHANNEL:  # only a button on a channel post comes from one, with its presser
+            return Chat(PLATFORM, str(chat.id), ChatKind.CHANNEL)
+        return None
 
     def _request(self, chat: Chat, user: TgUser, kind: str, **fields: str | None) -> Request:
         return Request(

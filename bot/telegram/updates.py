@@ -9,6 +9,7 @@ also when the answer is a refusal or an error, so no button keeps spinning.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -24,7 +25,18 @@ from bot.telegram.transport import TelegramTransport
 from bot.transport import DeliveryError, MessageGone, RetryAfter, TransientError
 from domain.models import ProcessedUpdate
 from handlers.dispatch import unexpected_reply
-from handlers.model import CloseForm, Edit, FormErrors, Message, Notice, OpenForm, Reply, ReplyItem, Request
+from handlers.model import (
+    CloseForm,
+    Edit,
+    FormErrors,
+    InPrivate,
+    Message,
+    Notice,
+    OpenForm,
+    Reply,
+    ReplyItem,
+    Request,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +176,8 @@ class UpdateProcessor:
                     await self._edit(chat_id, item.message_id or req.message_id, item.message)
                 elif isinstance(item, Notice) and req.kind != "action":
                     await self._send(chat_id, Message(text=item.text))
+                elif isinstance(item, InPrivate):
+                    await self.deliver(dataclasses.replace(req, chat=item.chat, message_id=None), item.items)
                 elif isinstance(item, OpenForm):
                     logger.error(
                         "OpenForm for %s reached the Telegram adapter; forms go field by field", item.spec.name

@@ -69,7 +69,12 @@ async def may_see(session: AsyncSession, person: PersonView, lead: Lead) -> bool
     if person.role == "admin":
         return True
     if person.role == "cam":
-        return True
+        # DOMAIN.md: a CAM sees the partners whose cam_email is theirs; a lead nobody holds yet is the
+        # program's pool, which every CAM works (`unclaimed`, `why`, `assign`).
+        if lead.partner_id is None:
+            return True
+        cam_email = await session.scalar(select(Partner.cam_email).where(Partner.id == lead.partner_id))
+        return cam_email is not None and cam_email.lower() == person.email.lower()
     if person.partner_id is None or lead.partner_id is None:
         return False
     if person.role == "partner_admin":

@@ -221,9 +221,12 @@ async def test_group_settings_points_to_private_chat(tg: TelegramHarness) -> Non
     await tg.link("ana@acme.example", ana())
     group = tg_group_chat()
     assert await tg.post(tg_message_update("/settings", ana(), group)) == 200
-    (call,) = tg.fake.calls_to("sendMessage")
+    call, *private = tg.fake.calls_to("sendMessage")
     assert call.params["chat_id"] in (group["id"], str(group["id"]))
     assert "private chat" in call.params["text"] and "Europe/Berlin" not in call.params["text"]
+    # ...and the settings themselves continue in Ana's private chat (issue 11, item 1).
+    assert [str(c.params["chat_id"]) for c in private] == [str(ana()["id"])]
+    assert "Europe/Berlin" in str(private[0].params)
     (button,) = call.params["reply_markup"]["inline_keyboard"][0]
     assert button["url"] == f"https://t.me/{BOT_USERNAME}"
 
