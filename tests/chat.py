@@ -146,6 +146,8 @@ class ChatFactory:
         self.app = app
         self.clock = clock
         self.transport = RecordingTransport("console")
+        # Like a served app's platform transports: what a handler delivers at once lands here too.
+        app.transports.setdefault("console", self.transport)
 
     async def seed_program(self) -> None:
         for kind in ("partners", "people"):
