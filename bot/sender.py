@@ -159,7 +159,7 @@ class Sender:
     async def drain(self, max_rounds: int = 1000) -> int:
         """Deliver until nothing is due now (sweep and tests); returns rows handled."""
         total = 0
-        for _ in range(max_rounds):
+        for _round in range(max_rounds):
             handled = await self.run_once()
             if handled == 0:
                 break

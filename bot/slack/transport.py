@@ -173,8 +173,8 @@ class SlackTransport:
         cursor: str | None = None
         for _page in range(10):
             response = await call(
-                lambda: self.client.conversations_history(
-                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=cursor
+                lambda page=cursor: self.client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=page
                 )
             )
             for found in response.get("messages") or []:

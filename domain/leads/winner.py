@@ -21,15 +21,11 @@ KIND = "lead.won"
 
 def card_payload(card: Any, at: dt.datetime) -> dict[str, Any]:
     """A `LeadCard` as JSON: datetimes as ISO text, plus the instant of the claim."""
-    fields = {
-        k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in dataclasses.asdict(card).items()
-    }
+    fields = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in dataclasses.asdict(card).items()}
     return {"card": fields, "at": at.isoformat()}
 
 
-async def queue_winner_card(
-    session: AsyncSession, card: Any, person_id: int, round_: int, now: dt.datetime
-) -> bool:
+async def queue_winner_card(session: AsyncSession, card: Any, person_id: int, round_: int, now: dt.datetime) -> bool:
     """One card per lead, round and winner: an answer to their own press, so quiet hours do not hold it."""
     return await enqueue(
         session,

@@ -52,6 +52,8 @@ def repeat_note(email: str) -> str:
     with use_language(LANGUAGES.get(email, "en")):
         text = _("Sent again after an interruption: if you have this message twice, both are the same.")
     return json.dumps(text)[1:20]
+
+
 SEND = {"slack": "chat.postMessage", "telegram": "sendMessage"}
 EDIT = {"slack": "chat.update", "telegram": "editMessageText"}
 GUARD = 120.0  # seconds: only a hung process hits this; no assertion is about time
