@@ -133,18 +133,20 @@ def build_app(
     return application
 
 
-def _deliver_now(application: App) -> Callable[[int], Awaitable[None]]:
-    """What a handler calls to hand a person their queued answer at once (the winner's card).
+def _deliver_now(application: App) -> Callable[[int, str], Awaitable[None]]:
+    """What a handler calls to hand a person their queued answer at once (the winner's card), on the
+    platform they pressed on.
 
     The rows were committed with the change; this only spares them the wait for the sender's next
-    round. Any failure leaves them to that round.
+    round. Any failure, or a surface without a transport here (the terminal), leaves them to that round.
     """
 
-    async def deliver(person_id: int) -> None:
-        if not application.transports:
+    async def deliver(person_id: int, platform: str) -> None:
+        transport = application.transports.get(platform)
+        if transport is None:
             return
         try:
-            await application.sender(person_id=person_id).drain(max_rounds=3)
+            await application.sender({platform: transport}, person_id=person_id).drain(max_rounds=3)
         except Exception:
             logger.exception("delivering queued answers to person %s at once failed", person_id)
 

@@ -262,7 +262,7 @@ async def _claim(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
     # it now rather than at the sender's next round.
     deliver_now = deps.services.get("deliver_now")
     if deliver_now is not None:
-        await deliver_now(req.person.id)
+        await deliver_now(req.person.id, req.chat.platform)
     items: list[ReplyItem] = [Notice(_("You got it! Lead %(lead)s is yours.") % {"lead": card.external_id})]
     if req.kind == "action":
         items.append(Edit(_closed_message("claimed", _card_payload(card), req.person, by_self=True)))

@@ -146,8 +146,6 @@ class ChatFactory:
         self.app = app
         self.clock = clock
         self.transport = RecordingTransport("console")
-        # Like a served app's platform transports: what a handler delivers at once lands here too.
-        app.transports.setdefault("console", self.transport)
 
     async def seed_program(self) -> None:
         for kind in ("partners", "people"):
@@ -156,6 +154,9 @@ class ChatFactory:
 
     async def linked(self, email: str, *, platform: str = "console") -> FakeChat:
         """A chat of a person already linked on `platform` (user id = their email)."""
+        if platform == "console":
+            # Like a served app's platform transports: what a handler delivers at once lands here too.
+            self.app.transports.setdefault("console", self.transport)
         async with self.app.uow() as uow:
             person = await require_by_email(uow.session, email)
             await attach_identity(
