@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,8 +132,29 @@ def build_app(
         sweeps=sweeps(settings),
         services={"http_mounts": [], "platform_setups": [], "background": [_warm_knowledge_base], "closers": []},
     )
+    deps.services["deliver_now"] = _deliver_now(application)
     install_platforms(application)
     return application
+
+
+def _deliver_now(application: App) -> Callable[[int, str], Awaitable[None]]:
+    """What a handler calls to hand a person their queued answer at once (the winner's card), on the
+    platform they pressed on.
+
+    The rows were committed with the change; this only spares them the wait for the sender's next
+    round. Any failure, or a surface without a transport here (the terminal), leaves them to that round.
+    """
+
+    async def deliver(person_id: int, platform: str) -> None:
+        transport = application.transports.get(platform)
+        if transport is None:
+            return
+        try:
+            await application.sender({platform: transport}, person_id=person_id).drain(max_rounds=3)
+        except Exception:
+            logger.exception("delivering queued answers to person %s at once failed", person_id)
+
+    return deliver
 
 
 async def _warm_knowledge_base(application: App, stop: asyncio.Event) -> None:

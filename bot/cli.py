@@ -444,7 +444,8 @@ def outbox_command(
             return
         typer.echo(f"{'id':>6}  {'status':<8} {'tries':>5}  {'kind':<22} {'recipient':<32} error")
         for e in entries:
-            typer.echo(f"{e.id:>6}  {e.status:<8} {e.attempts:>5}  {e.kind:<22} {e.recipient:<32} {e.last_error or ''}")
+            said = "; ".join(part for part in (e.last_error, e.note) if part)
+            typer.echo(f"{e.id:>6}  {e.status:<8} {e.attempts:>5}  {e.kind:<22} {e.recipient:<32} {said}")
 
     _run(go, debug)
 

@@ -1,8 +1,20 @@
 """The outbox sender: claims due pushes, renders them for each recipient and delivers them paced.
 
 Rows of one recipient are delivered one after another, in order; different recipients in parallel,
-each waiting for its slot in the `Pacer`. Every outcome is written back at once, so a crash repeats at
-most the one message that was in flight, and the stored message reference turns a repeat into an edit.
+each waiting for its slot in the `Pacer`. Every outcome is written back at once.
+
+Crash safety. Before a new message goes to a platform the row moves to `sending` (committed), and the
+platform's reference is stored in the same transaction that marks it `sent`. A row found in `sending`
+was interrupted somewhere in the platform call, and is resolved without a second visible message where
+the platform allows it:
+- an edit (a message reference is stored) is simply done again: edits are idempotent;
+- on a platform that can find its own messages again (Slack: each post carries the row's key in its
+  message metadata, and conversations.history finds it), a message that arrived is recorded, not sent
+  again; one that did not arrive is sent;
+- on a platform that cannot tell (Telegram has neither an idempotency key nor a history to read), the
+  message is sent again with a line saying it is a repeat, so at worst a person sees one marked copy.
+The leases of a dead sender (same host, its process gone) end when another sender starts, so a restart
+goes on at once instead of waiting out `outbox.LEASE`.
 """
 
 from __future__ import annotations
@@ -12,17 +24,19 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import metrics
 from bot.pacing import Pacer
-from bot.transport import MessageGone, PermanentError, RetryAfter, TransientError, Transport
+from bot.transport import MessageGone, PermanentError, RetryAfter, Traceable, TransientError, Transport
 from domain import outbox
 from domain.calendar import BusinessCalendar, parse_quiet_hours
 from domain.db import UowFactory
-from domain.i18n import use_language
+from domain.i18n import _, use_language
 from domain.models import ChatIdentity, OutboxMessage
 from domain.people import PersonView, by_id, view_of
 from handlers.dispatch import Dispatcher
@@ -30,6 +44,42 @@ from handlers.dispatch import Dispatcher
 logger = logging.getLogger(__name__)
 UNREACHABLE_FOR = dt.timedelta(days=7)
 NO_TRANSPORT_RECHECK = dt.timedelta(minutes=5)
+RECOVER_EVERY = 30.0  # seconds between looks for leases held by dead senders
+HOST = socket.gethostname()[:30]
+PROCESS = uuid.uuid4().hex[:8]  # tells this process from an earlier one that had the same pid
+
+
+def worker_id(instance: object) -> str:
+    """`host:pid:process:instance`: enough for another sender on this host to tell if it is gone."""
+    return f"{HOST}:{os.getpid()}:{PROCESS}:{id(instance):x}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie is dead, only unreaped
+    except (OSError, IndexError):
+        return True
+
+
+def worker_is_dead(worker: str) -> bool:
+    """True only when certain: a worker of this host whose process is gone (or was an earlier life of
+    this pid). Workers of other hosts are left to their lease."""
+    parts = worker.split(":")
+    if len(parts) != 4 or parts[0] != HOST or not parts[1].isdigit():
+        return False
+    pid, process = int(parts[1]), parts[2]
+    if process == PROCESS:
+        return False  # another sender of this very process
+    if pid == os.getpid():
+        return True  # this pid, but an earlier process (a restarted container reuses its pid)
+    return not _pid_alive(pid)
 
 
 @dataclass(frozen=True)
@@ -65,12 +115,26 @@ class Sender:
         self.default_quiet = default_quiet_hours
         self.clock = clock
         self.pacer = pacer or Pacer()
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.worker = worker_id(self)
+        self._recovered_at: float | None = None
         self._slots = asyncio.Semaphore(concurrency)
         self.person_id = person_id
 
+    async def recover(self) -> int:
+        """End the leases of senders that died (start-up, then now and then); returns rows freed."""
+        self._recovered_at = time.monotonic()
+        async with self.uow() as uow:
+            dead = [w for w in await outbox.lease_holders(uow.session, self.clock()) if worker_is_dead(w)]
+            freed = await outbox.free_leases(uow.session, dead)
+            await uow.commit()
+        if freed:
+            logger.warning("took over %s outbox rows leased by dead senders %s", freed, ", ".join(dead))
+        return freed
+
     async def run_once(self, limit: int = 500) -> int:
         """Deliver one batch of due rows; returns how many rows were handled."""
+        if self._recovered_at is None or time.monotonic() - self._recovered_at > RECOVER_EVERY:
+            await self.recover()
         now = self.clock()
         async with self.uow() as uow:
             rows = await outbox.claim_due(
@@ -95,7 +159,7 @@ class Sender:
     async def drain(self, max_rounds: int = 1000) -> int:
         """Deliver until nothing is due now (sweep and tests); returns rows handled."""
         total = 0
-        for _ in range(max_rounds):
+        for _round in range(max_rounds):
             handled = await self.run_once()
             if handled == 0:
                 break
@@ -169,7 +233,7 @@ class Sender:
             return await self._postpone(
                 row, now + NO_TRANSPORT_RECHECK, "no chat for this recipient here yet", count=False
             )
-        if person is not None:
+        if person is not None and not row.answer:
             quiet_text = person.quiet_hours or self.default_quiet
             quiet = None if (row.urgent and person.urgent_in_quiet_hours) else parse_quiet_hours(quiet_text)
             allowed = self.calendar.next_delivery_time(
@@ -190,7 +254,18 @@ class Sender:
                 ref = await outbox.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
         if ref is None and row.edit_only:
             return await self._skip(row, "nothing shown to edit")
+        traced = transport if isinstance(transport, Traceable) else None
+        in_doubt = row.status == "sending"  # interrupted earlier: the platform may have it already
+        sending = False
         try:
+            if ref is None and in_doubt and traced is not None:
+                # Interrupted mid-send: did the platform get it? Record it rather than send it twice.
+                since = row.sending_at or row.created_at
+                found = await traced.find_traced(target.chat_id, row.idempotency_key, since)
+                if found is not None:
+                    logger.info("outbox row %s had arrived before an interruption; recorded", row.id)
+                    return await self._record(row, target, str(found))
+                in_doubt = False
             await self.pacer.wait(transport.limits(target.chat_id))
             if ref is not None:
                 try:
@@ -200,20 +275,45 @@ class Sender:
                 except MessageGone:
                     if row.edit_only:
                         return await self._skip(row, "message to edit is gone")
-            message_id = await transport.send(target.chat_id, message)
+            if in_doubt and ref is None and traced is None:
+                # This platform cannot tell whether the interrupted send arrived: say it is a repeat.
+                with use_language((person.language if person else None) or self.default_language):
+                    repeat = _("Sent again after an interruption: if you have this message twice, both are the same.")
+                message.footer = f"{message.footer}\n{repeat}" if message.footer else repeat
+            async with self.uow() as uow:
+                mine = await outbox.begin_sending(uow.session, row.id, self.worker, self.clock())
+                await uow.commit()
+            if not mine:
+                logger.warning("outbox row %s was taken over by another sender; not sending it", row.id)
+                return False
+            sending = True
+            if traced is not None:
+                message_id = await traced.send_traced(target.chat_id, message, row.idempotency_key)
+            else:
+                message_id = await transport.send(target.chat_id, message)
         except RetryAfter as exc:
             metrics.RATE_LIMITED.labels(target.platform).inc()
-            for key, _ in transport.limits(target.chat_id):
+            for key, _interval in transport.limits(target.chat_id):
                 if exc.scope == "bot" or key.endswith(target.chat_id):
                     self.pacer.back_off(key, exc.seconds)
-            return await self._postpone(row, now + dt.timedelta(seconds=exc.seconds), str(exc), count=False)
+            return await self._postpone(
+                row, now + dt.timedelta(seconds=exc.seconds), str(exc), count=False, in_doubt=in_doubt
+            )
         except TransientError as exc:
             metrics.DELIVERIES.labels(target.platform, "retry").inc()
-            return await self._postpone(row, now + outbox.backoff(row.attempts + 1), str(exc), count=True)
+            # A timeout during a traced send may have reached Slack: look it up before sending again.
+            in_doubt = in_doubt or (sending and traced is not None)
+            return await self._postpone(
+                row, now + outbox.backoff(row.attempts + 1), str(exc), count=True, in_doubt=in_doubt
+            )
         except PermanentError as exc:
             metrics.DELIVERIES.labels(target.platform, "failed").inc()
             return await self._fail(row, str(exc))
         metrics.DELIVERIES.labels(target.platform, "sent").inc()
+        return await self._record(row, target, message_id)
+
+    async def _record(self, row: OutboxMessage, target: Target, message_id: str) -> bool:
+        """The platform's reference and `sent`, in one transaction."""
         async with self.uow() as uow:
             if row.ref_key:
                 await outbox.store_ref(
@@ -240,9 +340,12 @@ class Sender:
             await uow.commit()
         return True
 
-    async def _postpone(self, row: OutboxMessage, until: dt.datetime, error: str | None, *, count: bool) -> bool:
+    async def _postpone(
+        self, row: OutboxMessage, until: dt.datetime, error: str | None, *, count: bool, in_doubt: bool | None = None
+    ) -> bool:
+        """Try later; a row `in_doubt` (an interrupted send not yet resolved) stays in `sending`."""
         async with self.uow() as uow:
-            status = await outbox.postpone(uow.session, row.id, until, error=error, count=count)
+            status = await outbox.postpone(uow.session, row.id, until, error=error, count=count, in_doubt=in_doubt)
             await uow.commit()
         if status == "failed":
             logger.warning("outbox row %s parked as failed after retries: %s", row.id, error)

@@ -6,7 +6,8 @@ sender decides about retries without knowing any platform.
 
 from __future__ import annotations
 
-from typing import Protocol
+import datetime as dt
+from typing import Protocol, runtime_checkable
 
 from handlers.model import Message
 
@@ -47,3 +48,18 @@ class Transport(Protocol):
 
     def limits(self, chat_id: str) -> list[tuple[str, float]]:
         """The pacing keys this chat falls under, each with its minimum interval."""
+
+
+@runtime_checkable
+class Traceable(Protocol):
+    """A transport that can find its own message again: the sender's way to resolve an interrupted send.
+
+    Slack can (a key in the message metadata, read back from the history); Telegram cannot (no
+    idempotency key, no history for bots), so the sender marks a repeat there instead.
+    """
+
+    async def send_traced(self, chat_id: str, message: Message, trace: str | None) -> str:
+        """`send`, with `trace` stored on the message where `find_traced` can see it."""
+
+    async def find_traced(self, chat_id: str, trace: str, since: dt.datetime) -> str | None:
+        """The reference of the message sent with `trace` since `since`, or None if none arrived."""

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -203,6 +204,13 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[dt.datetime | None]
+    # Set with status 'sending' and committed before the platform call: a row found in 'sending' was
+    # interrupted mid-delivery, and the sender resolves it without a second visible message.
+    sending_at: Mapped[dt.datetime | None]
+    # An answer to the recipient's own action (the winner's card): quiet hours do not apply.
+    answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What happened out of the ordinary (an urgent row went ahead of this deferred one, a repeat).
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class MessageRef(Base):

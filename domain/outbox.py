@@ -4,6 +4,15 @@ A row names what to say (`kind` + `payload`, rendered in the recipient's languag
 whom (a person, or a fixed platform chat such as a CAM channel). `ref_key` names the message's identity:
 when a message with the same `ref_key` was already shown in that chat, the sender edits it instead of
 sending a new one, which is how "claimed" and "approved" reach every chat where an offer was shown.
+
+Delivery states: `pending` → `sending` (committed BEFORE the platform call, with `sending_at`) → `sent`
+(committed with the platform's message reference), or `skipped` / `failed`. A row found in `sending`
+whose worker is gone was interrupted somewhere in the platform call; the sender resolves it without a
+second visible message where the platform lets it tell (see `bot/sender.py`).
+
+Order: one recipient's rows go out in order, but only among rows that are ready. A row deferred to
+later (quiet hours, weekend, a retry time) never holds back an urgent row queued after it: the urgent
+row goes first and both rows say so in `note` (shown by `partnerbot outbox`).
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ class Push:
     urgent: bool = False
     business_days_only: bool = False
     not_before: dt.datetime | None = None
+    answer: bool = False
 
     def row(self, now: dt.datetime) -> dict[str, Any]:
         if self.person_id is None and (self.platform is None or self.chat_id is None):
@@ -63,6 +73,7 @@ class Push:
             "edit_only": self.edit_only,
             "urgent": self.urgent,
             "respect_business_days": self.business_days_only,
+            "answer": self.answer,
             "status": "pending",
             "attempts": 0,
             "not_before": self.not_before or now,
@@ -103,6 +114,7 @@ async def enqueue(
     urgent: bool = False,
     business_days_only: bool = False,
     not_before: dt.datetime | None = None,
+    answer: bool = False,
     now: dt.datetime | None = None,
 ) -> bool:
     """Queue one push unless a push with this idempotency key exists; True when it was queued.
@@ -122,12 +134,16 @@ async def enqueue(
         urgent=urgent,
         business_days_only=business_days_only,
         not_before=not_before,
+        answer=answer,
     )
     return await enqueue_many(session, [push], now=now) == 1
 
 
 def _target(row: OutboxMessage) -> tuple[Any, ...]:
     return (row.person_id,) if row.person_id is not None else (row.platform, row.chat_id)
+
+
+OPEN = ("pending", "sending")
 
 
 async def claim_due(
@@ -139,14 +155,17 @@ async def claim_due(
     platforms: Sequence[str] | None = None,
     person_id: int | None = None,
 ) -> list[OutboxMessage]:
-    """Lease due rows to this worker, keeping each recipient's rows in order across workers.
+    """Lease due rows to this worker, keeping each recipient's ready rows in order across workers.
 
     On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several senders take disjoint rows; on SQLite the
-    transaction is the single writer. A row is only taken when no earlier undelivered row of the same
-    recipient is left behind, so one chat never sees its messages out of order.
+    transaction is the single writer. A row is only taken when no earlier ready row of the same
+    recipient is left behind (leased by another worker, or beyond this batch), so one chat never sees
+    its ready messages out of order. An earlier row that is not ready (deferred) holds back later
+    ordinary rows, but never an urgent one: that one goes ahead, and both rows note it.
+    A row still in `sending` whose lease has ended was interrupted; it is due again like a pending one.
     """
     due = and_(
-        OutboxMessage.status == "pending",
+        OutboxMessage.status.in_(OPEN),
         OutboxMessage.not_before <= now,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
     )
@@ -160,26 +179,39 @@ async def claim_due(
     rows = list((await session.scalars(query)).all())
     if not rows:
         return []
+    ids = {r.id for r in rows}
+    # Every open row of these people up to the last candidate: what a candidate may have to wait for.
     people = {r.person_id for r in rows if r.person_id is not None}
-    first_pending: dict[Any, int] = {}
+    earlier: dict[Any, list[tuple[int, bool]]] = {}
     if people:
-        earliest = await session.execute(
-            select(OutboxMessage.person_id, func.min(OutboxMessage.id))
-            .where(OutboxMessage.status == "pending", OutboxMessage.person_id.in_(people))
-            .group_by(OutboxMessage.person_id)
+        last = max(ids)
+        others = await session.execute(
+            select(OutboxMessage.person_id, OutboxMessage.id, OutboxMessage.not_before)
+            .where(OutboxMessage.status.in_(OPEN), OutboxMessage.person_id.in_(people), OutboxMessage.id <= last)
+            .order_by(OutboxMessage.id)
         )
-        first_pending = {(pid,): first for pid, first in earliest.all()}
+        for pid, row_id, not_before in others.all():
+            if row_id not in ids:
+                earlier.setdefault((pid,), []).append((row_id, not_before <= now))
     taken: list[OutboxMessage] = []
     blocked: set[tuple[Any, ...]] = set()
-    ids = {r.id for r in rows}
+    held: dict[tuple[Any, ...], list[int]] = {}
+    passed: dict[int, list[int]] = {}
     for row in rows:
         target = _target(row)
         if target in blocked:
             continue
-        first = first_pending.get(target)
-        if first is not None and first not in ids:
+        before = [(i, ready) for i, ready in earlier.get(target, []) if i < row.id]
+        if any(ready for _i, ready in before):
+            # An earlier ready row is in flight elsewhere: this row and every later one wait for it.
             blocked.add(target)
             continue
+        waiting = [i for i, _ready in before] + held.get(target, [])
+        if waiting and not row.urgent:
+            held.setdefault(target, []).append(row.id)  # behind a deferred row, and so deferred itself
+            continue
+        if waiting:
+            passed[row.id] = sorted(waiting)
         taken.append(row)
     if taken:
         await session.execute(
@@ -188,7 +220,67 @@ async def claim_due(
             .values(claimed_by=worker, claimed_until=now + LEASE)
             .execution_options(synchronize_session=False)
         )
+    for row in taken:
+        deferred = passed.get(row.id)
+        if not deferred:
+            continue
+        ahead = ", ".join(f"#{i}" for i in deferred)
+        row.note = f"urgent: went ahead of deferred {ahead}"
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(note=row.note)
+            .execution_options(synchronize_session=False)
+        )
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(deferred))
+            .values(note=f"deferred; urgent #{row.id} ({row.kind}) went ahead")
+            .execution_options(synchronize_session=False)
+        )
     return taken
+
+
+async def begin_sending(session: AsyncSession, row_id: int, worker: str, now: dt.datetime) -> bool:
+    """Record the intent to call the platform; False when this worker no longer holds the row.
+
+    Committed before the call, so a crash during it leaves the row in `sending`: the next sender
+    knows the platform may have it already.
+    """
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.claimed_by == worker, OutboxMessage.status.in_(OPEN))
+        .values(status="sending", sending_at=now, claimed_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def lease_holders(session: AsyncSession, now: dt.datetime) -> list[str]:
+    """The workers that hold an unexpired lease on an open row."""
+    query = (
+        select(OutboxMessage.claimed_by)
+        .where(
+            OutboxMessage.status.in_(OPEN),
+            OutboxMessage.claimed_until >= now,
+            OutboxMessage.claimed_by.is_not(None),
+        )
+        .distinct()
+    )
+    return [w for w in (await session.scalars(query)).all() if w]
+
+
+async def free_leases(session: AsyncSession, workers: Sequence[str]) -> int:
+    """End the leases of workers known to be dead: their rows are due at once, not after `LEASE`."""
+    if not workers:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.claimed_by.in_(list(workers)), OutboxMessage.status.in_(OPEN))
+        .values(claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def release(session: AsyncSession, row_ids: Sequence[int]) -> None:
@@ -220,13 +312,24 @@ async def mark_skipped(session: AsyncSession, row_id: int, now: dt.datetime, rea
 
 
 async def postpone(
-    session: AsyncSession, row_id: int, until: dt.datetime, *, error: str | None = None, count: bool
+    session: AsyncSession,
+    row_id: int,
+    until: dt.datetime,
+    *,
+    error: str | None = None,
+    count: bool,
+    in_doubt: bool | None = None,
 ) -> str:
-    """Try again later; a row that keeps failing is parked as `failed` for an operator to see."""
-    row = await session.get(OutboxMessage, row_id)
+    """Try again later; a row that keeps failing is parked as `failed` for an operator to see.
+
+    `in_doubt`: the platform may already have this message (an interrupted send), so it stays in
+    `sending` for the next try to resolve; None keeps whatever the row says.
+    """
+    row = await session.get(OutboxMessage, row_id, populate_existing=True)
     assert row is not None
     attempts = row.attempts + (1 if count else 0)
-    status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+    doubt = row.status == "sending" if in_doubt is None else in_doubt
+    status = "failed" if attempts >= MAX_ATTEMPTS else ("sending" if doubt else "pending")
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
@@ -265,6 +368,7 @@ class OutboxEntry:
     created_at: dt.datetime
     not_before: dt.datetime
     last_error: str | None
+    note: str | None = None
 
 
 async def list_entries(session: AsyncSession, *, failed_only: bool, limit: int = 200) -> list[OutboxEntry]:
@@ -279,21 +383,29 @@ async def list_entries(session: AsyncSession, *, failed_only: bool, limit: int =
     query = (
         query.where(OutboxMessage.status == "failed")
         if failed_only
-        else query.where(OutboxMessage.status.in_(("pending", "failed")))
+        else query.where(OutboxMessage.status.in_((*OPEN, "failed")))
     )
     out = []
     for row, email in (await session.execute(query)).all():
         recipient = email or f"{row.platform}:{row.chat_id}"
         out.append(
             OutboxEntry(
-                row.id, row.kind, row.status, row.attempts, recipient, row.created_at, row.not_before, row.last_error
+                row.id,
+                row.kind,
+                row.status,
+                row.attempts,
+                recipient,
+                row.created_at,
+                row.not_before,
+                row.last_error,
+                row.note,
             )
         )
     return out
 
 
 async def depth(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).where(OutboxMessage.status == "pending")) or 0)
+    return int(await session.scalar(select(func.count()).where(OutboxMessage.status.in_(OPEN))) or 0)
 
 
 async def find_ref(session: AsyncSession, ref_key: str, platform: str, chat_id: str) -> MessageRef | None:

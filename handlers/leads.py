@@ -7,6 +7,7 @@ Commands and buttons call the domain (domain/leads) in one unit of work each; re
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -269,12 +270,14 @@ async def _claim(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
         won = await claims.claim(uow.session, req.person, ref, now, _policy(deps))
         await uow.commit()
     card = won.card
-    items: list[ReplyItem] = []
+    # The card with the contact details was queued with the claim (a crash cannot lose it); deliver
+    # it now rather than at the sender's next round.
+    deliver_now = deps.services.get("deliver_now")
+    if deliver_now is not None:
+        await deliver_now(req.person.id, req.chat.platform)
+    items: list[ReplyItem] = [Notice(_("You got it! Lead %(lead)s is yours.") % {"lead": card.external_id})]
     if req.kind == "action":
-        items.append(Notice(_("You got it! Lead %(lead)s is yours.") % {"lead": card.external_id}))
         items.append(Edit(_closed_message("claimed", _card_payload(card), req.person, by_self=True)))
-    title = _("Lead %(lead)s is yours — follow up now") % {"lead": card.external_id}
-    items.append(Reply(held_card(card, req.person, now, title)))
     return items
 
 
@@ -556,6 +559,18 @@ def _closed_message(outcome: str, p: dict[str, Any], person: PersonView | None, 
     else:
         text = _("Lead %(lead)s was withdrawn by the channel team.") % {"lead": lead}
     return Message(title=_("Lead %(lead)s — closed") % {"lead": lead}, text=text, fields=_public_fields(p))
+
+
+@router.notification("lead.won")
+def render_won(payload: dict[str, Any], person: PersonView | None) -> Message:
+    """The winner's card, queued with the claim (domain/leads/winner.py)."""
+    known = {f.name for f in dataclasses.fields(LeadCard)}
+    raw = {k: v for k, v in dict(payload["card"]).items() if k in known}
+    for name in ("created_at", "held_since", "offer_expires_at", "acceptance_due_at", "followup_due_at"):
+        raw[name] = dt.datetime.fromisoformat(raw[name]) if raw.get(name) else None
+    card = LeadCard(**raw)
+    title = _("Lead %(lead)s is yours — follow up now") % {"lead": card.external_id}
+    return held_card(card, person, dt.datetime.fromisoformat(payload["at"]), title)
 
 
 @router.notification("lead.offer_closed")

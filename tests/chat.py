@@ -161,6 +161,9 @@ class ChatFactory:
 
     async def linked(self, email: str, *, platform: str = "console") -> FakeChat:
         """A chat of a person already linked on `platform` (user id = their email)."""
+        if platform == "console":
+            # Like a served app's platform transports: what a handler delivers at once lands here too.
+            self.app.transports.setdefault("console", self.transport)
         async with self.app.uow() as uow:
             person = await require_by_email(uow.session, email)
             await attach_identity(

@@ -12,6 +12,7 @@ DOMAIN.md) and publishes no fixed per-app figure for chat.postMessage, so the wh
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -53,6 +54,8 @@ PERMANENT = frozenset(
         "team_access_not_granted",
     }
 )
+TRACE_EVENT = "partnerbot_delivery"
+TRACE_SLACK = 300.0  # seconds: clock skew between us and Slack when looking back for a traced message
 TEMPORARY = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"})
 
 
@@ -118,9 +121,12 @@ class SlackTransport:
         self.channel_interval = channel_interval
         self._dm: dict[str, str] = {}
 
-    async def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> AsyncSlackResponse:
+    async def post(
+        self, channel: str, message: Message, *, thread_ts: str | None = None, trace: str | None = None
+    ) -> AsyncSlackResponse:
         """chat.postMessage; should Slack still refuse our blocks, the text alone is sent."""
         text, blocks = render_message(message)
+        metadata = {"event_type": TRACE_EVENT, "event_payload": {"key": trace}} if trace else None
         try:
             return await call(
                 lambda: self.client.chat_postMessage(
@@ -130,6 +136,7 @@ class SlackTransport:
                     thread_ts=thread_ts,
                     unfurl_links=False,
                     unfurl_media=False,
+                    metadata=metadata,
                 )
             )
         except PermanentError as exc:
@@ -139,16 +146,46 @@ class SlackTransport:
             logger.error("Slack refused our blocks (%s); sending the text only", exc.__cause__)
             return await call(
                 lambda: self.client.chat_postMessage(
-                    channel=channel, text=text, thread_ts=thread_ts, unfurl_links=False
+                    channel=channel, text=text, thread_ts=thread_ts, unfurl_links=False, metadata=metadata
                 )
             )
 
     async def send(self, chat_id: str, message: Message) -> str:
-        response = await self.post(chat_id, message)
+        return await self.send_traced(chat_id, message, None)
+
+    async def send_traced(self, chat_id: str, message: Message, trace: str | None) -> str:
+        """chat.postMessage carrying the outbox row's key in its message metadata (`find_traced`)."""
+        response = await self.post(chat_id, message, trace=trace)
         channel = str(response.get("channel") or chat_id)
         if channel != chat_id:
             self._dm[chat_id] = channel  # a user id was given: remember its DM for later edits
         return str(response["ts"])
+
+    async def find_traced(self, chat_id: str, trace: str, since: dt.datetime) -> str | None:
+        """The ts of our message carrying `trace`, posted since `since`; None when it never arrived.
+
+        After an interrupted send this tells "Slack has it" from "Slack never got it" (conversations.history
+        needs the channels/groups/im:history scopes the manifest asks for). Delivery errors propagate,
+        so an unanswered question retries later instead of guessing.
+        """
+        channel = await self._channel(chat_id)
+        oldest = f"{since.timestamp() - TRACE_SLACK:.6f}"
+        cursor: str | None = None
+        for _page in range(10):
+            response = await call(
+                lambda page=cursor: self.client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200, cursor=page
+                )
+            )
+            for found in response.get("messages") or []:
+                metadata = found.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if metadata.get("event_type") == TRACE_EVENT and payload.get("key") == trace:
+                    return str(found["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not response.get("has_more") or not cursor:
+                break
+        return None
 
     async def _channel(self, chat_id: str) -> str:
         """chat.update needs the channel id; a DM addressed by user id is resolved once."""

@@ -20,6 +20,7 @@ from domain.leads import distribution as dist
 from domain.leads.eligibility import open_lead_counts
 from domain.leads.models import Lead, LeadOffer
 from domain.leads.policy import HOLDING, STAGE_ORDER, STAGES, LeadPolicy
+from domain.leads.winner import queue_winner_card
 from domain.models import Partner, Person
 from domain.people import PersonView
 
@@ -208,7 +209,9 @@ async def claim(session: AsyncSession, person: PersonView, ref: str, now: dt.dat
         now,
         {"outcome": "claimed", "by_person_id": person.id, "by_name": person.name, "by_partner_id": partner_id},
     )
-    return Claimed(await card_of(session, lead), round_)
+    card = await card_of(session, lead)
+    await queue_winner_card(session, card, person.id, round_, now)  # in the claim's transaction
+    return Claimed(card, round_)
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -147,6 +147,7 @@ async def shark_tank(session: AsyncSession, lead: Lead, now: dt.datetime, policy
             payload=payload,
             person_id=person_id,
             ref_key=offer_ref(lead.id, lead.round),
+            urgent=True,  # goes ahead of a deferred reminder to the same person (outbox.claim_due)
         )
         for person_id, _partner in await recipients(session, [v.partner_id for v in verdicts])
     ]

@@ -6,10 +6,11 @@ exercise their own serialisation, error mapping and retry code against them.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
@@ -23,6 +24,20 @@ class Call:
 
     method: str
     params: dict[str, Any]
+
+
+@dataclass
+class Hold:
+    """A request held by the fake: `arrived` is set when it comes in, and it is answered only after
+    `release` (or never, if the process that sent it is killed meanwhile). `after=True` holds it after
+    the fake has done what it asks (the platform has the message, the caller never hears so)."""
+
+    method: str
+    after: bool
+    skip: int = 0
+    params: dict[str, Any] = field(default_factory=dict)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,7 @@ class FakeServer:
         self.calls: list[Call] = []
         self.port: int = 0
         self._failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
+        self._holds: list[Hold] = []
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -58,6 +74,8 @@ class FakeServer:
 
     async def close(self) -> None:
         """Stop serving; idempotent so a failing test's teardown never masks the real error."""
+        for hold in self._holds:
+            hold.release.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -87,6 +105,26 @@ class FakeServer:
     def reset_calls(self) -> None:
         """Forget recorded calls (state such as messages is kept) to assert on one step only."""
         self.calls.clear()
+
+    # -- holding requests (crash tests: kill the caller while its request is in a known place) ---
+    def hold_next(self, method: str, *, after: bool, skip: int = 0) -> Hold:
+        """Hold the next call of `method` (after letting `skip` calls through): before doing it, or
+        after doing it but before answering."""
+        hold = Hold(method, after, skip)
+        self._holds.append(hold)
+        return hold
+
+    async def _hold(self, method: str, *, after: bool, params: dict[str, Any] | None = None) -> None:
+        hold = next((h for h in self._holds if h.method == method and h.after == after), None)
+        if hold is None:
+            return
+        if hold.skip:
+            hold.skip -= 1
+            return
+        self._holds.remove(hold)
+        hold.params.update(params or {})
+        hold.arrived.set()
+        await hold.release.wait()
 
     # -- failure injection ---------------------------------------------------------------------
     def _queue_failure(self, method: str, failure: Failure, times: int) -> None:

@@ -265,10 +265,13 @@ class FakeSlackAPI(FakeServer):
         handler = self._methods.get(method)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        await self._hold(method, after=False, params=params)
         try:
-            return web.json_response(handler(params))
+            body = handler(params)
         except SlackError as exc:
             return web.json_response(exc.body())
+        await self._hold(method, after=True, params=params)
+        return web.json_response(body)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         try:

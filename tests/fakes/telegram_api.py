@@ -286,9 +286,11 @@ class FakeTelegramAPI(FakeServer):
             handler = self._methods.get(method)
             if handler is None:
                 raise TelegramError(404, "Not Found")
+            await self._hold(method, after=False, params=params)
             result = handler(params)
             if inspect.isawaitable(result):
                 result = await result
+            await self._hold(method, after=True, params=params)
         except TelegramError as exc:
             if exc.status == 429:
                 self.rate_limited_count += 1
