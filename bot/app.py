@@ -44,10 +44,13 @@ def sweeps(settings: Settings | None = None) -> list[Sweep]:
 
 
 def lead_policy(settings: Settings | None) -> Any:
-    """The leads program's numbers; the CAM alert channel comes from PARTNERBOT_SLACK_CAM_CHANNEL."""
+    """The leads program's numbers; the CAM alert channel comes from PARTNERBOT_SLACK_CAM_CHANNEL, the
+    business days its windows count from the business calendar (hours' weekdays, holidays, timezone)."""
     from domain.leads.policy import LeadPolicy
 
-    return LeadPolicy(cam_channel=settings.slack_cam_channel if settings else None)
+    if settings is None:
+        return LeadPolicy()
+    return LeadPolicy(cam_channel=settings.slack_cam_channel, calendar=calendar_from(settings))
 
 
 def calendar_from(settings: Settings) -> BusinessCalendar:

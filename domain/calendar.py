@@ -221,3 +221,45 @@ def _next_wall_time(after: dt.datetime, day: dt.date, minute: int, tz: ZoneInfo)
             if instant > now:
                 candidates.append(instant)
     return (min(candidates) if candidates else now + dt.timedelta(days=1)).astimezone(tz)
+
+
+def add_business_hours(
+    start: dt.datetime, hours: float | dt.timedelta, calendar: BusinessCalendar, tz_name: str | None = None
+) -> dt.datetime:
+    """The end of a lead window: `hours` of elapsed time counted only on business days (UTC).
+
+    Every lead deadline (shark-tank offer window, round-robin/direct accept window, follow-up SLA and
+    its half-time reminder) is computed here and nowhere else. DOMAIN.md "Leads": the windows are
+    24/48/72 h "in which the partner's weekends and holidays do not count". So the clock runs for the
+    whole of every business day (00:00-24:00 in the partner's timezone, `tz_name`, else the program's),
+    not only inside business hours (09:00-17:00), and stands still on the weekend days (the days
+    PARTNERBOT_BUSINESS_HOURS leaves out) and on PARTNERBOT_HOLIDAYS. A lead offered Friday 18:00 with
+    24 h has 6 h on Friday and the other 18 h on Monday: it expires Monday 18:00. Elapsed time is real
+    time, so a business day with a DST change counts 23 or 25 hours. A window that would end exactly
+    at the end of a business day runs on to the start of the next business day, and one started on a
+    weekend or holiday starts at the next business day's midnight: a deadline never falls on a day
+    that does not count. `Mon-Sun 00:00-24:00` (always) makes these plain hours.
+    """
+    remaining = hours if isinstance(hours, dt.timedelta) else dt.timedelta(hours=hours)
+    if remaining < dt.timedelta():
+        raise ValueError("a lead window cannot be negative")
+    tz = calendar.tz(tz_name)
+    cursor = start.astimezone(dt.UTC)
+    idle = 0
+    try:
+        while idle < 400:
+            day = cursor.astimezone(tz).date()
+            midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
+            if midnight <= cursor:  # a zone whose midnight repeats: step past it
+                midnight = cursor + dt.timedelta(hours=1)
+            if calendar.is_business_day(day):
+                idle = 0
+                if remaining < midnight - cursor:
+                    return cursor + remaining
+                remaining -= midnight - cursor
+            else:
+                idle += 1
+            cursor = midnight
+    except OverflowError:
+        raise ValueError(f"{start.isoformat()} plus {remaining} is beyond the calendar") from None
+    raise ValueError("the business calendar has no business day within 400 days")

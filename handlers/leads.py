@@ -138,15 +138,22 @@ def work_buttons(ref: str) -> list[Button]:
     ]
 
 
-def _sla_text(card: LeadCard, now: dt.datetime) -> str:
+def _sla_text(card: LeadCard, now: dt.datetime, person: PersonView | None = None) -> str:
+    """Time left and the deadline itself (business days: a weekend can sit inside the time left)."""
     if card.followup_due_at is not None:
         left = card.followup_due_at - now
         if left.total_seconds() <= 0:
             return _("follow-up overdue")
-        return _("%(left)s left to follow up") % {"left": format_duration(left)}
+        return _("%(left)s left to follow up, until %(time)s") % {
+            "left": format_duration(left),
+            "time": _when(card.followup_due_at, person),
+        }
     if card.acceptance_due_at is not None:
         left = max(card.acceptance_due_at - now, dt.timedelta())
-        return _("%(left)s left to accept") % {"left": format_duration(left)}
+        return _("%(left)s left to accept, until %(time)s") % {
+            "left": format_duration(left),
+            "time": _when(card.acceptance_due_at, person),
+        }
     return ""
 
 
@@ -154,7 +161,7 @@ def held_card(card: LeadCard, person: PersonView | None, now: dt.datetime, title
     """The whole lead, for the partner who holds it: contact details and the work buttons."""
     fields = _full_fields(_card_payload(card)) + _public_fields(_card_payload(card))
     fields.append((_("Stage"), _(STATUS.get(card.status, card.status))))
-    sla = _sla_text(card, now)
+    sla = _sla_text(card, now, person)
     if sla:
         fields.append((_("Follow-up"), sla))
     return Message(
@@ -164,10 +171,10 @@ def held_card(card: LeadCard, person: PersonView | None, now: dt.datetime, title
     )
 
 
-def _assigned_card(card: LeadCard, now: dt.datetime) -> Message:
+def _assigned_card(card: LeadCard, now: dt.datetime, person: PersonView | None = None) -> Message:
     return Message(
         title=_("Lead %(lead)s is waiting for your answer") % {"lead": card.external_id},
-        text=_sla_text(card, now),
+        text=_sla_text(card, now, person),
         fields=_public_fields(_card_payload(card)),
         buttons=[
             Button(_("Accept"), "lead.accept", card.ref, style="primary"),
@@ -209,7 +216,7 @@ async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
         if person.role == "partner_admin" and card.partner_name and card.partner_name != person.partner_name:
             parts.append(card.partner_name)
         parts += [_(STATUS.get(card.status, card.status)), _("age %(age)s") % {"age": age}]
-        sla = _sla_text(card, now)
+        sla = _sla_text(card, now, person)
         if sla:
             parts.append(sla)
         items.append(" · ".join(parts))
@@ -220,7 +227,10 @@ async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
             ]
     for offer in offers:
         summary = ", ".join(v for _k, v in _public_fields(_card_payload(offer))[:4])
-        items.append(_("Open offer %(lead)s: %(summary)s") % {"lead": offer.external_id, "summary": summary})
+        items.append(
+            _("Open offer %(lead)s: %(summary)s, open until %(time)s")
+            % {"lead": offer.external_id, "summary": summary, "time": _when(offer.offer_expires_at, person)}
+        )
         if len(buttons) < 10:
             buttons.append(
                 Button(_("Claim %(lead)s") % {"lead": offer.external_id}, "lead.claim", offer.ref, "primary")
@@ -243,7 +253,7 @@ async def _one_lead(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
             raise NotAllowed(N_("Lead %(lead)s is not one of your leads."), lead=lead.external_id)
         card = await claims.card_of(uow.session, lead)
     if card.status == "assigned" and req.person.role in PARTNER_ROLES:
-        return [Reply(_assigned_card(card, deps.now()))]
+        return [Reply(_assigned_card(card, deps.now(), req.person))]
     message = held_card(card, req.person, deps.now())
     if req.person.role not in PARTNER_ROLES:
         message.buttons = []
@@ -512,10 +522,12 @@ async def _assign(req: Request, deps: Deps, ref: str, partner: str) -> list[Repl
         lead = await claims.find(uow.session, ref)
         name = lead.external_id
         done = await claims.assign_by_cam(uow.session, req.person, ref, partner, deps.now(), _policy(deps))
+        await uow.session.flush()
+        due = (await claims.find(uow.session, ref)).acceptance_due_at
         await uow.commit()
-    text = _("Lead %(lead)s is assigned directly; the partner has %(hours)s hours to accept.") % {
+    text = _("Lead %(lead)s is assigned directly; the partner has until %(time)s to accept.") % {
         "lead": name,
-        "hours": int(_policy(deps).acceptance_window.total_seconds() // 3600),
+        "time": _when(due, req.person),
     }
     items: list[ReplyItem] = [Reply(Message(text=text))]
     if req.kind == "action":
@@ -609,7 +621,8 @@ def render_reclaimed(payload: dict[str, Any], person: PersonView | None) -> Mess
         title=_("Lead %(lead)s was reclaimed") % {"lead": payload["lead"]},
         text=_(
             "No progress was recorded on %(company)s within the %(hours)s-hour follow-up time for %(priority)s "
-            "leads, so the lead went back to the pool and will be offered to other partners."
+            "leads (weekends and holidays not counted), so the lead went back to the pool and will be offered "
+            "to other partners."
         )
         % {
             "company": payload.get("company", ""),

@@ -111,7 +111,10 @@ async def find(session: AsyncSession, ref: str) -> Lead:
     return lead
 
 
-def _holding_values(lead: Lead, person: PersonView, now: dt.datetime, policy: LeadPolicy) -> dict[str, Any]:
+def _holding_values(
+    lead: Lead, person: PersonView, now: dt.datetime, policy: LeadPolicy, zones: list[str | None]
+) -> dict[str, Any]:
+    """The holder and the follow-up clock: reminder at half the SLA, reclaim at its end, in business days."""
     sla = policy.sla(lead.priority)
     return {
         **dist.NO_DUES,
@@ -120,8 +123,8 @@ def _holding_values(lead: Lead, person: PersonView, now: dt.datetime, policy: Le
         "held_since": now,
         "stage_changed_at": now,
         "updated_at": now,
-        "reminder_due_at": now + sla / 2,
-        "followup_due_at": now + sla,
+        "reminder_due_at": policy.deadline(now, sla / 2, zones),
+        "followup_due_at": policy.deadline(now, sla, zones),
     }
 
 
@@ -186,10 +189,11 @@ async def claim(session: AsyncSession, person: PersonView, ref: str, now: dt.dat
             _refuse_taken(lead, person)
         raise NotAllowed(N_("Lead %(lead)s is not available to you."), lead=lead.external_id)
     await _check_capacity(session, partner_id, policy)
+    zones = await dist.partner_zones(session, [partner_id])
     won = await session.execute(
         update(Lead)
         .where(Lead.id == lead.id, Lead.status == "offered", Lead.mode == "shark_tank", open_offer)
-        .values(status="claimed", **_holding_values(lead, person, now, policy))
+        .values(status="claimed", **_holding_values(lead, person, now, policy, zones))
         .returning(Lead.id, Lead.round)
         .execution_options(synchronize_session=False)
     )
@@ -240,10 +244,11 @@ async def accept(session: AsyncSession, person: PersonView, ref: str, now: dt.da
     """Accept a round-robin or direct assignment made to the person's partner."""
     partner_id = _partner_only(person)
     lead = await find(session, ref)
+    zones = await dist.partner_zones(session, [partner_id])
     won = await session.execute(
         update(Lead)
         .where(Lead.id == lead.id, Lead.status == "assigned", Lead.partner_id == partner_id)
-        .values(status="accepted", **_holding_values(lead, person, now, policy))
+        .values(status="accepted", **_holding_values(lead, person, now, policy, zones))
         .returning(Lead.round)
         .execution_options(synchronize_session=False)
     )

@@ -103,6 +103,14 @@ async def recipients(session: AsyncSession, partner_ids: Iterable[int]) -> list[
     return [(pid, partner) for pid, partner in rows.all() if partner is not None]
 
 
+async def partner_zones(session: AsyncSession, partner_ids: Iterable[int]) -> list[str | None]:
+    """The timezones of these partners' calendars (None: the program's), for `LeadPolicy.deadline`."""
+    ids = list(partner_ids)
+    if not ids:
+        return []
+    return list((await session.scalars(select(Partner.timezone).where(Partner.id.in_(ids)))).all())
+
+
 @dataclass(frozen=True)
 class Distribution:
     mode: str
@@ -137,7 +145,8 @@ async def shark_tank(session: AsyncSession, lead: Lead, now: dt.datetime, policy
     if not verdicts:
         return await no_partner(session, lead, now, policy)
     _start_round(lead, "shark_tank", "offered", now)
-    lead.offer_expires_at = now + policy.offer_window
+    zones = await partner_zones(session, [v.partner_id for v in verdicts])
+    lead.offer_expires_at = policy.deadline(now, policy.offer_window, zones)
     _add_offers(session, lead, verdicts, "shark_tank", now)
     payload = {**public(lead), "expires_at": lead.offer_expires_at.isoformat()}
     pushes = [
@@ -220,7 +229,8 @@ async def _assign(
 ) -> Distribution:
     _start_round(lead, mode, "assigned", now)
     lead.partner_id = verdict.partner_id
-    lead.acceptance_due_at = now + policy.acceptance_window
+    zones = await partner_zones(session, [verdict.partner_id])
+    lead.acceptance_due_at = policy.deadline(now, policy.acceptance_window, zones)
     _add_offers(session, lead, [verdict], mode, now)
     payload = {**public(lead), "due_at": lead.acceptance_due_at.isoformat(), "mode": mode}
     for person_id, _partner in await recipients(session, [verdict.partner_id]):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from domain.calendar import BusinessCalendar, add_business_hours
 
 PRIORITIES = ("hot", "warm", "cold")
 ASSIGNMENTS = ("shark_tank", "round_robin", "direct")
@@ -35,7 +38,10 @@ def _weights() -> dict[str, int]:
 
 @dataclass(frozen=True)
 class LeadPolicy:
-    """Windows, SLAs, capacities and weights; `cam_channel` is PARTNERBOT_SLACK_CAM_CHANNEL."""
+    """Windows, SLAs, capacities and weights; `cam_channel` is PARTNERBOT_SLACK_CAM_CHANNEL.
+
+    The windows are counted in business days of `calendar` (see `deadline`).
+    """
 
     cam_channel: str | None = None
     offer_window: dt.timedelta = dt.timedelta(hours=24)
@@ -44,9 +50,18 @@ class LeadPolicy:
     capacity: dict[str, int] = field(default_factory=_capacity)
     weights: dict[str, int] = field(default_factory=_weights)
     sweep_batch: int = 200
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
 
     def sla(self, priority: str) -> dt.timedelta:
         return self.followup_sla.get(priority, self.followup_sla["cold"])
+
+    def deadline(self, start: dt.datetime, window: dt.timedelta, timezones: Iterable[str | None] = ()) -> dt.datetime:
+        """When `window` started at `start` runs out: the weekends and holidays of the partners' calendars
+        (program calendar, each partner's timezone) do not count (calendar.add_business_hours). A window
+        shared by several partners (a shark-tank offer) ends when it has run out for every one of them.
+        """
+        zones = set(timezones) or {None}
+        return max(add_business_hours(start, window, self.calendar, tz) for tz in zones)
 
     def capacity_of(self, tier: str) -> int:
         return self.capacity.get(tier, 10)
