@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from domain.errors import InvalidInput, NotAllowed
+from domain.errors import InvalidInput
 from domain.i18n import N_, _, format_datetime, format_duration, format_money, format_number
 from domain.leads import claims, queries
 from domain.leads.claims import LeadCard
@@ -248,9 +248,7 @@ async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
 async def _one_lead(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
     assert req.person is not None
     async with deps.uow() as uow:
-        lead = await claims.find(uow.session, ref)
-        if not await queries.may_see(uow.session, req.person, lead):
-            raise NotAllowed(N_("Lead %(lead)s is not one of your leads."), lead=lead.external_id)
+        lead = await queries.visible(uow.session, req.person, ref)
         card = await claims.card_of(uow.session, lead)
     if card.status == "assigned" and req.person.role in PARTNER_ROLES:
         return [Reply(_assigned_card(card, deps.now(), req.person))]
@@ -310,9 +308,8 @@ async def accept_action(req: Request, deps: Deps) -> list[ReplyItem]:
 async def decline_action(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     async with deps.uow() as uow:
-        lead = await claims.find(uow.session, req.value)
-        name = lead.external_id
         await claims.decline(uow.session, req.person, req.value, deps.now(), _policy(deps))
+        name = (await claims.find(uow.session, req.value)).external_id
         await uow.commit()
     return [
         Notice(_("Declined.")),
@@ -394,9 +391,8 @@ async def disqualify_submitted(
 async def release_action(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     async with deps.uow() as uow:
-        lead = await claims.find(uow.session, req.value)
-        name = lead.external_id
         await claims.release(uow.session, req.person, req.value, deps.now(), _policy(deps))
+        name = (await claims.find(uow.session, req.value)).external_id
         await uow.commit()
     return [
         Notice(_("Released.")),

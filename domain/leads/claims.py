@@ -1,19 +1,22 @@
 """What partners (and CAMs) do with a lead: claim, accept, decline, update, release, convert, assign.
 
-Each state change is ONE conditional UPDATE on the lead row (`… WHERE status = 'offered' …`): whoever
-gets the row back won, on SQLite and PostgreSQL, across processes. Only after losing do we read the
-row again, to explain why in words that leak nothing the person may not know.
+Each state change is ONE conditional UPDATE on the lead row through `domain.transitions`
+(`… WHERE status = 'offered' …`), the first write of its transaction: whoever gets the row back won, on
+SQLite and PostgreSQL, across processes. Only after losing do we read the row again, to explain why in
+words that leak nothing the person may not know. A partner asking about a lead that does not exist and
+one asking about a lead it was never offered nor holds get the same answer (`unavailable`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import transitions
 from domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from domain.i18n import N_
 from domain.leads import distribution as dist
@@ -111,6 +114,43 @@ async def find(session: AsyncSession, ref: str) -> Lead:
     return lead
 
 
+UNAVAILABLE = N_("Lead %(lead)s is not available to you.")
+
+
+def unavailable(ref: str) -> NotFound:
+    """The one answer for "no such lead" and "not yours": it names only what the person typed."""
+    return NotFound(UNAVAILABLE, lead=(ref or "").strip() or "?")
+
+
+async def knows(session: AsyncSession, person: PersonView, lead: Lead) -> bool:
+    """May this person learn that the lead exists? Staff always; a partner user when the lead is (or
+    was) its partner's (or, for a partner admin, a child partner's), or was ever offered to its partner."""
+    if person.partner_id is None:
+        return True
+    if lead.partner_id is not None:
+        if lead.partner_id == person.partner_id:
+            return True
+        if person.role == "partner_admin" and person.partner_id in await _parents(session, lead.partner_id):
+            return True
+    offered = await session.scalar(
+        select(exists().where(LeadOffer.lead_id == lead.id, LeadOffer.partner_id == person.partner_id))
+    )
+    return bool(offered)
+
+
+async def find_known(session: AsyncSession, person: PersonView, ref: str) -> Lead:
+    """`find`, but a lead the person may not know about is answered exactly like one that does not exist."""
+    try:
+        lead = await find(session, ref)
+    except NotFound:
+        if person.partner_id is None:
+            raise
+        raise unavailable(ref) from None
+    if not await knows(session, person, lead):
+        raise unavailable(ref)
+    return lead
+
+
 def _holding_values(
     lead: Lead, person: PersonView, now: dt.datetime, policy: LeadPolicy, zones: list[str | None]
 ) -> dict[str, Any]:
@@ -128,12 +168,16 @@ def _holding_values(
     }
 
 
-def _refuse_taken(lead: Lead, person: PersonView) -> None:
-    """Explain a lost race without saying anything about other partners."""
+async def _refuse_claim(session: AsyncSession, person: PersonView, ref: str) -> NoReturn:
+    """Explain a claim that did not happen (or lost the race) without saying anything about other
+    partners, nor that the lead exists to a partner that was never offered it."""
+    lead = await find_known(session, person, ref)
     if lead.status in HOLDING and lead.partner_id == person.partner_id:
         if lead.holder_person_id == person.id:
             raise Conflict(N_("You already have lead %(lead)s. Send /leads %(lead)s to see it."), lead=lead.external_id)
         raise Conflict(N_("Your team already has lead %(lead)s."), lead=lead.external_id)
+    if lead.status == "offered" and lead.mode == "shark_tank":
+        raise unavailable(ref)  # open, but not (or no longer) to this partner in this round
     if lead.status in HOLDING:
         raise Conflict(N_("Sorry, lead %(lead)s was already claimed."), lead=lead.external_id)
     raise Conflict(N_("Lead %(lead)s is no longer open for claiming."), lead=lead.external_id)
@@ -161,46 +205,32 @@ class Claimed:
     round: int
 
 
-async def claim(session: AsyncSession, person: PersonView, ref: str, now: dt.datetime, policy: LeadPolicy) -> Claimed:
-    """Claim a shark-tank lead: one conditional UPDATE decides the single winner."""
-    partner_id = _partner_only(person)
-    lead = await find(session, ref)
-    if lead.status != "offered" or lead.mode != "shark_tank":
-        _refuse_taken(lead, person)
+def _claimable_by(partner_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The claim predicate besides `status = 'offered'`, written once: a shark-tank lead with an open
+    offer to this partner in its current round."""
     open_offer = exists().where(
         LeadOffer.lead_id == Lead.id,
         LeadOffer.round == Lead.round,
         LeadOffer.partner_id == partner_id,
         LeadOffer.status == "open",
     )
-    has_offer = await session.scalar(
-        select(LeadOffer.id).where(
-            LeadOffer.lead_id == lead.id,
-            LeadOffer.round == lead.round,
-            LeadOffer.partner_id == partner_id,
-            LeadOffer.status == "open",
-        )
-    )
-    if has_offer is None:
-        # A winner may have closed the round (and our open offer) since we read the lead: say so,
-        # rather than telling an eligible partner who just lost the race that it was never theirs.
-        lead = await find(session, ref)
-        if lead.status != "offered" or lead.mode != "shark_tank":
-            _refuse_taken(lead, person)
-        raise NotAllowed(N_("Lead %(lead)s is not available to you."), lead=lead.external_id)
+    return (Lead.mode == "shark_tank", open_offer)
+
+
+async def claim(session: AsyncSession, person: PersonView, ref: str, now: dt.datetime, policy: LeadPolicy) -> Claimed:
+    """Claim a shark-tank lead: one conditional UPDATE decides the single winner."""
+    partner_id = _partner_only(person)
+    lead = await find_known(session, person, ref)
+    claimable = _claimable_by(partner_id)
+    if not await transitions.possible(session, Lead, lead.id, "offered", *claimable):
+        await _refuse_claim(session, person, ref)
     await _check_capacity(session, partner_id, policy)
     zones = await dist.partner_zones(session, [partner_id])
-    won = await session.execute(
-        update(Lead)
-        .where(Lead.id == lead.id, Lead.status == "offered", Lead.mode == "shark_tank", open_offer)
-        .values(status="claimed", **_holding_values(lead, person, now, policy, zones))
-        .returning(Lead.id, Lead.round)
-        .execution_options(synchronize_session=False)
-    )
-    row = won.first()
+    values = {"status": "claimed", **_holding_values(lead, person, now, policy, zones)}
+    row = await transitions.transition(session, Lead, lead.id, "offered", values, *claimable)
     if row is None:
-        _refuse_taken(await find(session, ref), person)
-    round_ = int(row[1])  # type: ignore[index]
+        await _refuse_claim(session, person, ref)
+    round_ = int(row.round)
     lead = await find(session, ref)
     await _settle_offers(session, lead.id, round_, partner_id, now)
     dist.event(
@@ -243,18 +273,11 @@ async def _settle_offers(
 async def accept(session: AsyncSession, person: PersonView, ref: str, now: dt.datetime, policy: LeadPolicy) -> Claimed:
     """Accept a round-robin or direct assignment made to the person's partner."""
     partner_id = _partner_only(person)
-    lead = await find(session, ref)
+    lead = await find_known(session, person, ref)
     zones = await dist.partner_zones(session, [partner_id])
-    won = await session.execute(
-        update(Lead)
-        .where(Lead.id == lead.id, Lead.status == "assigned", Lead.partner_id == partner_id)
-        .values(status="accepted", **_holding_values(lead, person, now, policy, zones))
-        .returning(Lead.round)
-        .execution_options(synchronize_session=False)
-    )
-    row = won.first()
-    if row is None:
-        _refuse_assignment(await find(session, ref), person)
+    values = {"status": "accepted", **_holding_values(lead, person, now, policy, zones)}
+    if await transitions.transition(session, Lead, lead.id, "assigned", values, Lead.partner_id == partner_id) is None:
+        await _refuse_assignment(session, person, ref)
     lead = await find(session, ref)
     await _settle_offers(session, lead.id, lead.round, partner_id, now)
     dist.event(
@@ -270,7 +293,8 @@ async def accept(session: AsyncSession, person: PersonView, ref: str, now: dt.da
     return Claimed(await card_of(session, lead), lead.round)
 
 
-def _refuse_assignment(lead: Lead, person: PersonView) -> None:
+async def _refuse_assignment(session: AsyncSession, person: PersonView, ref: str) -> NoReturn:
+    lead = await find_known(session, person, ref)
     if lead.status in HOLDING and lead.partner_id == person.partner_id:
         raise Conflict(N_("Your team already accepted lead %(lead)s."), lead=lead.external_id)
     raise Conflict(N_("Lead %(lead)s is not waiting for your answer any more."), lead=lead.external_id)
@@ -281,16 +305,10 @@ async def decline(
 ) -> dist.Distribution:
     """Say no to an assignment: the CAM hears of it and the lead moves on to the next partner."""
     partner_id = _partner_only(person)
-    lead = await find(session, ref)
-    done = await session.execute(
-        update(Lead)
-        .where(Lead.id == lead.id, Lead.status == "assigned", Lead.partner_id == partner_id)
-        .values(status="new", acceptance_due_at=None, updated_at=now)
-        .returning(Lead.id)
-        .execution_options(synchronize_session=False)
-    )
-    if done.first() is None:
-        _refuse_assignment(await find(session, ref), person)
+    lead = await find_known(session, person, ref)
+    values = {"status": "new", "acceptance_due_at": None, "updated_at": now}
+    if await transitions.transition(session, Lead, lead.id, "assigned", values, Lead.partner_id == partner_id) is None:
+        await _refuse_assignment(session, person, ref)
     lead = await find(session, ref)
     return await pass_on(
         session,
@@ -345,7 +363,7 @@ async def _parents(session: AsyncSession, partner_id: int | None) -> list[int]:
 async def _held_by_caller(session: AsyncSession, person: PersonView, ref: str) -> Lead:
     """The lead, if this person may work it: its holder, or an admin of its partner or a parent."""
     _partner_only(person)
-    lead = await find(session, ref)
+    lead = await find_known(session, person, ref)
     allowed = False
     if lead.partner_id is not None and lead.status in HOLDING:
         if person.role == "partner_admin":
@@ -355,8 +373,15 @@ async def _held_by_caller(session: AsyncSession, person: PersonView, ref: str) -
     if not allowed:
         if lead.partner_id is not None and lead.partner_id == person.partner_id and lead.status not in HOLDING:
             raise Conflict(N_("Lead %(lead)s is closed (%(status)s)."), lead=lead.external_id, status=lead.status)
-        raise NotAllowed(N_("Lead %(lead)s is not one of your open leads."), lead=lead.external_id)
+        raise unavailable(ref)
     return lead
+
+
+def _still_held(lead: Lead) -> tuple[ColumnElement[bool], ...]:
+    """Guards of a holder's transition: the same partner and holder still have it."""
+    held_by = lead.holder_person_id
+    holder = Lead.holder_person_id.is_(None) if held_by is None else Lead.holder_person_id == held_by
+    return (Lead.partner_id == lead.partner_id, holder)
 
 
 @dataclass(frozen=True)
@@ -416,14 +441,7 @@ async def _progress(
     changes: dict[str, Any] = {**dist.NO_DUES, **values, "status": status, "updated_at": now}
     if first:
         changes["first_update_at"] = now
-    done = await session.execute(
-        update(Lead)
-        .where(Lead.id == lead.id, Lead.status == lead.status, Lead.partner_id == lead.partner_id)
-        .values(**changes)
-        .returning(Lead.id)
-        .execution_options(synchronize_session=False)
-    )
-    if done.first() is None:
+    if await transitions.transition(session, Lead, lead.id, lead.status, changes, *_still_held(lead)) is None:
         raise Conflict(N_("Lead %(lead)s changed meanwhile; send /leads to see it now."), lead=lead.external_id)
     dist.event(
         session,
@@ -447,17 +465,21 @@ async def release(
     lead = await _held_by_caller(session, person, ref)
     partner_id = lead.partner_id
     assert partner_id is not None
-    done = await session.execute(
-        update(Lead)
-        .where(Lead.id == lead.id, Lead.status == lead.status, Lead.partner_id == partner_id)
-        .values(**dist.NO_DUES, status="new", updated_at=now)
-        .returning(Lead.id)
-        .execution_options(synchronize_session=False)
-    )
-    if done.first() is None:
+    values = {**dist.NO_DUES, "status": "new", "updated_at": now}
+    if await transitions.transition(session, Lead, lead.id, lead.status, values, *_still_held(lead)) is None:
         raise Conflict(N_("Lead %(lead)s changed meanwhile; send /leads to see it now."), lead=lead.external_id)
     lead = await find(session, ref)
     return await pass_on(session, lead, partner_id, "released", now, policy, person_id=person.id)
+
+
+ASSIGNABLE = ("new", "offered", "assigned", "expired")
+
+
+def _refuse_cam(lead: Lead) -> None:
+    if lead.status not in ASSIGNABLE:
+        raise Conflict(
+            N_("Lead %(lead)s is already held by a partner (%(status)s)."), lead=lead.external_id, status=lead.status
+        )
 
 
 async def assign_by_cam(
@@ -474,17 +496,24 @@ async def assign_by_cam(
         raise NotFound(N_("There is no partner %(partner)s."), partner=cleaned)
     if person.role == "cam" and partner.cam_email != person.email:
         raise NotAllowed(N_("%(partner)s is not one of your partners."), partner=partner.name)
-    if lead.status not in ("new", "offered", "assigned", "expired"):
-        raise Conflict(
-            N_("Lead %(lead)s is already held by a partner (%(status)s)."), lead=lead.external_id, status=lead.status
-        )
+    if lead.status not in ASSIGNABLE:
+        _refuse_cam(lead)
     old_round, old_status = lead.round, lead.status
+    values = {
+        **dist.NO_DUES,
+        "status": "new",
+        "closed_at": None,
+        "updated_at": now,
+        "direct_partner_id": partner.id,
+        "excluded_partner_ids": [p for p in (lead.excluded_partner_ids or []) if p != partner.id],
+    }
+    if await transitions.transition(session, Lead, lead.id, old_status, values, Lead.round == old_round) is None:
+        _refuse_cam(await find(session, ref))
+        raise Conflict(N_("Lead %(lead)s changed meanwhile; send /leads to see it now."), lead=lead.external_id)
+    lead = await find(session, ref)
     if old_status in ("offered", "assigned"):
         await _settle_offers(session, lead.id, old_round, None, now)
         await dist.close_offer_messages(session, lead, old_round, now, {"outcome": "withdrawn"})
-    lead.closed_at = None
-    lead.direct_partner_id = partner.id
-    lead.excluded_partner_ids = [p for p in (lead.excluded_partner_ids or []) if p != partner.id]
     dist.event(session, lead, "assigned", now, partner_id=partner.id, person_id=person.id)
     return await dist.assign_direct(session, lead, partner.id, now, policy)
 

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from domain import transitions
 from domain.leads import distribution as dist
 from domain.leads.claims import pass_on
 from domain.leads.models import Lead, LeadOffer
@@ -30,17 +31,18 @@ Handle = Callable[[AsyncSession, int, dt.datetime, LeadPolicy], Awaitable[int]]
 
 
 async def _take(
-    session: AsyncSession, lead_id: int, column: Any, at: dt.datetime, *conditions: Any, **values: Any
+    session: AsyncSession,
+    lead_id: int,
+    column: Any,
+    at: dt.datetime,
+    expected: str | tuple[str, ...],
+    *conditions: Any,
+    **values: Any,
 ) -> Lead | None:
-    """Clear the due column if it is still due and the lead is still in that state; None when not."""
-    done = await session.execute(
-        update(Lead)
-        .where(Lead.id == lead_id, column <= at, *conditions)
-        .values({column.key: None, "updated_at": at, **values})
-        .returning(Lead.id)
-        .execution_options(synchronize_session=False)
-    )
-    if done.first() is None:
+    """Clear the due column if it is still due and the lead is still in an expected state (one
+    conditional transition, see domain.transitions); None when not."""
+    changes = {column.key: None, "updated_at": at, **values}
+    if await transitions.transition(session, Lead, lead_id, expected, changes, column <= at, *conditions) is None:
         # Stale due time left on a lead that moved on: clear it so it is not looked at again.
         await session.execute(
             update(Lead)
@@ -54,7 +56,7 @@ async def _take(
 
 async def offer_expired(session: AsyncSession, lead_id: int, at: dt.datetime, policy: LeadPolicy) -> int:
     """Unclaimed after the window: the offered partners' CAMs are alerted and round robin takes over."""
-    lead = await _take(session, lead_id, Lead.offer_expires_at, at, Lead.status == "offered")
+    lead = await _take(session, lead_id, Lead.offer_expires_at, at, "offered")
     if lead is None:
         return 0
     round_ = lead.round
@@ -79,7 +81,7 @@ async def offer_expired(session: AsyncSession, lead_id: int, at: dt.datetime, po
 
 async def acceptance_expired(session: AsyncSession, lead_id: int, at: dt.datetime, policy: LeadPolicy) -> int:
     """Not accepted in time: the lead moves on to the next partner (direct: the CAM is alerted)."""
-    lead = await _take(session, lead_id, Lead.acceptance_due_at, at, Lead.status == "assigned", status="new")
+    lead = await _take(session, lead_id, Lead.acceptance_due_at, at, "assigned", status="new")
     if lead is None or lead.partner_id is None:
         return 0
     alert = "not_accepted" if lead.mode == "direct" else None
@@ -89,9 +91,7 @@ async def acceptance_expired(session: AsyncSession, lead_id: int, at: dt.datetim
 
 async def remind(session: AsyncSession, lead_id: int, at: dt.datetime, policy: LeadPolicy) -> int:
     """Half the follow-up SLA gone without an update: remind the holder, with one-tap progress buttons."""
-    lead = await _take(
-        session, lead_id, Lead.reminder_due_at, at, Lead.status.in_(HOLDING), Lead.first_update_at.is_(None)
-    )
+    lead = await _take(session, lead_id, Lead.reminder_due_at, at, HOLDING, Lead.first_update_at.is_(None))
     if lead is None:
         return 0
     payload = {**dist.full(lead), "due_at": lead.followup_due_at.isoformat() if lead.followup_due_at else None}
@@ -120,19 +120,19 @@ async def _to_holder(
 
 async def reclaim(session: AsyncSession, lead_id: int, at: dt.datetime, policy: LeadPolicy) -> int:
     """SLA over without an update: take the lead back, say why, alert the CAM, offer it without them."""
-    before = await session.scalar(select(Lead.partner_id).where(Lead.id == lead_id))
     lead = await _take(
         session,
         lead_id,
         Lead.followup_due_at,
         at,
-        Lead.status.in_(HOLDING),
+        HOLDING,
         Lead.first_update_at.is_(None),
         status="new",
         reminder_due_at=None,
     )
-    if lead is None or before is None:
+    if lead is None or lead.partner_id is None:  # the transition keeps partner and holder for what follows
         return 0
+    before = lead.partner_id
     sla_hours = int(policy.sla(lead.priority).total_seconds() // 3600)
     payload = {**dist.public(lead), "company": lead.company, "sla_hours": sla_hours}
     await _to_holder(session, lead, "lead.reclaimed", f"lead.reclaimed:{lead.id}:{lead.round}", payload, at)

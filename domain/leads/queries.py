@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.errors import NotAllowed
+from domain.errors import NotAllowed, NotFound
 from domain.i18n import N_
-from domain.leads.claims import LeadCard, card_of, find
+from domain.leads.claims import LeadCard, card_of, find, find_known, unavailable
 from domain.leads.eligibility import Verdict, assess
 from domain.leads.models import Lead, LeadOffer
 from domain.leads.policy import HOLDING, LeadPolicy
@@ -80,6 +80,19 @@ async def may_see(session: AsyncSession, person: PersonView, lead: Lead) -> bool
     if person.role == "partner_admin":
         return lead.partner_id in await family(session, person.partner_id)
     return lead.holder_person_id == person.id or (lead.status == "assigned" and lead.partner_id == person.partner_id)
+
+
+async def visible(session: AsyncSession, person: PersonView, ref: str) -> Lead:
+    """The lead `ref` names, if this person may see it; otherwise the same answer as for no such lead."""
+    try:
+        lead = await find_known(session, person, ref)
+    except NotFound:
+        if person.role in ("cam", "admin"):  # they see every lead: "there is none" tells them nothing more
+            raise
+        raise unavailable(ref) from None
+    if not await may_see(session, person, lead):
+        raise unavailable(ref)
+    return lead
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ async def test_release_gives_the_lead_back_at_once(app: App, chats: ChatFactory)
     assert "released lead F-1" in answer.text
     row = await lead(app, "F-1")
     assert row.status == "offered" and await partner_id(app, "P-ACME") in row.excluded_partner_ids
-    assert "not one of your open leads" in (await ana.press("lead.release", "F-1")).text
+    assert "not available to you" in (await ana.press("lead.release", "F-1")).text
     assert "You got it" in (await ben.press("lead.claim", "F-1")).text
 
 
@@ -88,7 +88,7 @@ async def test_stages_move_forward_and_disqualify_asks_for_a_reason(app: App, ch
     ana, ben = await _claimed(chats)
     assert "now meeting" in (await ana.press("lead.update", "F-1:meeting")).text
     assert "already at meeting" in (await ana.press("lead.update", "F-1:contacted")).text
-    assert "not one of your open leads" in (await ben.press("lead.update", "F-1:qualified")).text
+    assert "not available to you" in (await ben.press("lead.update", "F-1:qualified")).text
     asked = await ana.press("lead.update", "F-1:disqualified")
     assert "Why is the lead disqualified?" in asked.text
     done = await ana.send("Customer chose an on-prem competitor")

@@ -35,7 +35,7 @@ async def test_reps_admins_and_child_partners(app: App, chats: ChatFactory, cloc
     assert "V-2" in (await ursula.send("/leads")).text, "a distributor admin sees its resellers' leads"
     assert "V-2" in (await hugo.send("/leads")).text
     assert "V-2" not in (await arno.send("/leads")).text
-    assert "not one of your leads" in (await ben.send("/leads V-1")).text
+    assert "not available to you" in (await ben.send("/leads V-1")).text
     assert "pat@v-1.example" in (await arno.send("/leads V-1")).text
     assert "pat@v-2.example" in (await ursula.send("/leads V-2")).text
     assert "no open leads" in (await ben.send("/leads")).text
