@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.demo import demo_file
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -83,7 +85,7 @@ async def _app(url: str, fake: FakeTelegramAPI) -> App:
     if "telegram" not in app.services:
         install(app)
     for kind in ("partners", "people"):
-        result, errors = await import_file(app, kind, DEMO / f"{kind}.csv", skip_invalid=False)
+        result, errors = await import_file(app, kind, demo_file(kind), skip_invalid=False)
         assert result is not None, errors
     async with app.uow() as uow:
         for i, email in enumerate(PEOPLE):

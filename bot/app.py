@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.capabilities import CAPABILITIES, routers
 from bot.config import Settings
 from bot.sender import Sender
 from bot.transport import Transport
@@ -22,35 +23,22 @@ from domain.calendar import BusinessCalendar, load_holidays, parse_business_hour
 from domain.db import UowFactory, create_engine, uow_factory
 from domain.migrate import upgrade
 from domain.sweeps import Rehearsal, Sweep, SweepContext, rehearse_sweeps, run_sweeps
-from handlers.deps import Deps
+from handlers.capability import Capability, Setting
+from handlers.deps import Deps, ImmediateDelivery
 from handlers.dispatch import Dispatcher
-from handlers.router import Router
 
 logger = logging.getLogger(__name__)
 
 
-def routers() -> list[Router]:
-    """Every capability's router, included explicitly (STYLE.md §3)."""
-    from handlers import account, kb, leads
+def _setting_reader(settings: Settings, capability: Capability) -> Setting:
+    """What a capability's ``services`` reads settings with: only the ones it declared."""
 
-    return [account.router, kb.router, leads.router]
+    def read(name: str) -> Any:
+        if name not in capability.settings:
+            raise KeyError(f"capability {capability.name!r} reads setting {name!r} without declaring it")
+        return getattr(settings, name)
 
-
-def sweeps(settings: Settings | None = None) -> list[Sweep]:
-    from domain import housekeeping, linking
-    from domain.leads import followup
-
-    return [*linking.SWEEPS, *housekeeping.SWEEPS, *followup.sweeps(lead_policy(settings))]
-
-
-def lead_policy(settings: Settings | None) -> Any:
-    """The leads program's numbers; the CAM alert channel comes from PARTNERBOT_SLACK_CAM_CHANNEL, the
-    business days its windows count from the business calendar (hours' weekdays, holidays, timezone)."""
-    from domain.leads.policy import LeadPolicy
-
-    if settings is None:
-        return LeadPolicy()
-    return LeadPolicy(cam_channel=settings.slack_cam_channel, calendar=calendar_from(settings))
+    return read
 
 
 def calendar_from(settings: Settings) -> BusinessCalendar:
@@ -74,6 +62,7 @@ class App:
     dispatcher: Dispatcher
     calendar: BusinessCalendar
     sweeps: list[Sweep]
+    capabilities: tuple[Capability, ...] = CAPABILITIES
     transports: dict[str, Transport] = field(default_factory=dict)
     services: dict[str, Any] = field(default_factory=dict)
 
@@ -106,7 +95,11 @@ class App:
 
 
 def build_app(
-    settings: Settings, *, clock: Callable[[], dt.datetime] = _utcnow, engine: AsyncEngine | None = None
+    settings: Settings,
+    *,
+    clock: Callable[[], dt.datetime] = _utcnow,
+    engine: AsyncEngine | None = None,
+    capabilities: Sequence[Capability] = CAPABILITIES,
 ) -> App:
     engine = engine or create_engine(settings.database_url)
     uow = uow_factory(engine)
@@ -119,12 +112,12 @@ def build_app(
         telegram_bot_username=settings.telegram_bot_username,
         clock=clock,
     )
-    dispatcher = Dispatcher(routers(), deps)
-    deps.services["dispatcher"] = dispatcher
-    from domain.kb import KnowledgeBase
-
-    deps.services["kb"] = KnowledgeBase(uow, sentence_model=settings.kb_sentence_model)
-    deps.services["leads_policy"] = lead_policy(settings)
+    for capability in capabilities:
+        for service in capability.services(deps, _setting_reader(settings, capability)):
+            deps.services.provide(service)
+    dispatcher = Dispatcher(routers(capabilities), deps)
+    deps.services.provide(dispatcher)
+    background = [_background(job) for capability in capabilities for job in capability.background]
     application = App(
         settings=settings,
         engine=engine,
@@ -132,10 +125,11 @@ def build_app(
         deps=deps,
         dispatcher=dispatcher,
         calendar=calendar,
-        sweeps=sweeps(settings),
-        services={"http_mounts": [], "platform_setups": [], "background": [_warm_knowledge_base], "closers": []},
+        sweeps=[sweep for capability in capabilities for sweep in capability.sweeps(deps)],
+        capabilities=tuple(capabilities),
+        services={"http_mounts": [], "platform_setups": [], "background": background, "closers": []},
     )
-    deps.services["deliver_now"] = _deliver_now(application)
+    deps.services.provide(ImmediateDelivery(_deliver_now(application)))
     install_platforms(application)
     return application
 
@@ -160,9 +154,13 @@ def _deliver_now(application: App) -> Callable[[int, str], Awaitable[None]]:
     return deliver
 
 
-async def _warm_knowledge_base(application: App, stop: asyncio.Event) -> None:
-    """`serve`: the first partner's question should not pay for building the index and the model."""
-    await application.deps.services["kb"].warm()
+def _background(job: Callable[[Deps], Awaitable[None]]) -> Callable[[App, asyncio.Event], Awaitable[None]]:
+    """A capability's start-up work (warming the KB index), run by `serve` beside the platforms'."""
+
+    async def run(application: App, stop: asyncio.Event) -> None:
+        await job(application.deps)
+
+    return run
 
 
 def install_platforms(application: App) -> None:

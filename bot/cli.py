@@ -141,28 +141,24 @@ File = Annotated[Path, typer.Argument(help="CSV (UTF-8) or XLSX file.")]
 SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows and list the bad ones.")]
 
 
-@import_app.command("partners")
-def import_partners(
-    file: File, skip_invalid: SkipInvalid = False, database_url: DatabaseUrl = None, debug: Debug = False
-) -> None:
-    """Partners: partner_id, name, type, tier, region, country, verticals, products, cam_email, …"""
-    _import("partners", file, skip_invalid, database_url, debug)
+def _import_command(kind: str) -> Callable[..., None]:
+    def command(
+        file: File, skip_invalid: SkipInvalid = False, database_url: DatabaseUrl = None, debug: Debug = False
+    ) -> None:
+        _import(kind, file, skip_invalid, database_url, debug)
+
+    return command
 
 
-@import_app.command("people")
-def import_people(
-    file: File, skip_invalid: SkipInvalid = False, database_url: DatabaseUrl = None, debug: Debug = False
-) -> None:
-    """Partner users and vendor staff: email, name, role, partner_id, slack_user_id, …"""
-    _import("people", file, skip_invalid, database_url, debug)
+def _register_import_kinds() -> None:
+    """`partnerbot import KIND FILE` for every import kind a capability declares."""
+    from bot.capabilities import import_kinds
+
+    for kind, spec in import_kinds().items():
+        import_app.command(kind, help=spec.help)(_import_command(kind))
 
 
-@import_app.command("leads")
-def import_leads(
-    file: File, skip_invalid: SkipInvalid = False, database_url: DatabaseUrl = None, debug: Debug = False
-) -> None:
-    """Leads: lead_id, company, …, priority, assignment, partner_id; each new lead is distributed at once."""
-    _import("leads", file, skip_invalid, database_url, debug)
+_register_import_kinds()
 
 
 LONGEST_PERIOD = dt.timedelta(days=36525)
@@ -192,26 +188,30 @@ def report(
     """Analytics per partner (leads: offered, claimed, median time to claim, SLA kept, reclaims, conversion)."""
 
     async def go() -> None:
-        if kind != "leads":
-            raise UsageError(f"report {kind}: not available yet (available: leads)")
+        from bot.capabilities import report_kinds
+
+        kinds = report_kinds()
+        if kind not in kinds:
+            raise UsageError(f"report {kind}: not available yet (available: {', '.join(sorted(kinds))})")
         if fmt not in ("table", "csv", "json"):
             raise UsageError(f"--format: {fmt!r} is not one of table, csv, json")
         period = _parse_since(since)
-        from domain.leads import reports
-
+        spec = kinds[kind]
         async with opened(database_url) as application:
             start = application.deps.now() - period
             async with application.uow() as uow:
-                rows = await reports.lead_report(uow.session, start)
+                rows = await spec.rows(uow.session, start)
         if fmt == "csv":
-            typer.echo(reports.as_csv(rows), nl=False)
+            typer.echo(spec.as_csv(rows), nl=False)
         elif fmt == "json":
-            typer.echo(reports.as_json(rows, start))
+            typer.echo(spec.as_json(rows, start))
         else:
-            typer.echo(f"leads since {start:%Y-%m-%d %H:%M} UTC")
-            typer.echo(reports.as_table(rows))
+            typer.echo(f"{kind} since {start:%Y-%m-%d %H:%M} UTC")
+            typer.echo(spec.as_table(rows))
         if chart is not None:
-            reports.chart(rows, chart, title=f"Leads by partner since {start:%Y-%m-%d}")
+            if spec.chart is None:
+                raise UsageError(f"report {kind}: no chart")
+            spec.chart(rows, chart, f"{spec.title} since {start:%Y-%m-%d}")
             typer.echo(f"chart written to {chart}", err=True)
 
     _run(go, debug)
@@ -229,7 +229,10 @@ def kb_import(
         if not directory.is_dir():
             raise UsageError(f"{directory} is not a folder")
         async with opened(database_url) as application:
-            summary = await application.deps.services["kb"].import_dir(directory, now=application.deps.now())
+            from domain.kb import KnowledgeBase
+
+            kb = application.deps.services[KnowledgeBase]
+            summary = await kb.import_dir(directory, now=application.deps.now())
         typer.echo(
             f"articles: {summary.created} new, {summary.updated} updated, {summary.unchanged} unchanged, "
             f"{summary.removed} removed"
@@ -249,14 +252,14 @@ def kb_search(
 ) -> None:
     """The same search the chat uses."""
     from domain.i18n import normalize_language
-    from domain.kb import clean_query
+    from domain.kb import KnowledgeBase, clean_query
 
     async def go() -> None:
         language = normalize_language(lang)
         if language is None:
             raise UsageError(f"--lang: unknown language {lang!r} (en, de, ja, pt_BR)")
         async with opened(database_url) as application:
-            kb = application.deps.services["kb"]
+            kb = application.deps.services[KnowledgeBase]
             await kb.ready()  # the chat's answers once its sentence model is warm, not the first seconds'
             queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else iter([query])
             for q in queries:
@@ -427,7 +430,7 @@ def outbox_command(
     debug: Debug = False,
 ) -> None:
     """Show and retry undelivered notifications."""
-    from domain import outbox
+    from domain import outbox, outbox_listing
 
     async def go() -> None:
         async with opened(database_url) as application:
@@ -438,7 +441,7 @@ def outbox_command(
                     await uow.commit()
                     typer.echo(f"notification {retry} queued again")
                     return
-                entries = await outbox.list_entries(uow.session, failed_only=failed)
+                entries = await outbox_listing.list_entries(uow.session, failed_only=failed)
         if not entries:
             typer.echo("nothing undelivered" if not failed else "no failed notifications")
             return

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from bot.app import App
 from domain.i18n import _, use_language
+from domain.kb import KnowledgeBase
 from handlers.model import (
     Button,
     Chat,
@@ -207,7 +208,7 @@ async def run_chat(
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     email = await ensure_console_identity(app, email)
-    warming = asyncio.create_task(app.deps.services["kb"].warm())  # while the person types
+    warming = asyncio.create_task(app.deps.services[KnowledgeBase].warm())  # while the person types
     session = ConsoleSession(app, email, out)
     await session.deliver_pushes()
     interactive = stdin.isatty() if interactive is None else interactive

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from bot import metrics
 from bot.app import App
-from domain import outbox
+from domain import outbox_listing
 
 logger = logging.getLogger(__name__)
 APP_KEY = web.AppKey("partnerbot", App)
@@ -31,7 +31,7 @@ async def metrics_view(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     try:
         async with app.uow() as uow:
-            metrics.OUTBOX_DEPTH.set(await outbox.depth(uow.session))
+            metrics.OUTBOX_DEPTH.set(await outbox_listing.depth(uow.session))
     except Exception:
         logger.warning("metrics: could not read the outbox depth")
     body = generate_latest()

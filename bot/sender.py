@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import metrics
+from bot import message_refs, metrics
 from bot.pacing import Pacer
 from bot.transport import MessageGone, PermanentError, RetryAfter, Traceable, TransientError, Transport
 from domain import outbox
@@ -251,7 +251,7 @@ class Sender:
         ref = None
         if row.ref_key:
             async with self.uow() as uow:
-                ref = await outbox.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
+                ref = await message_refs.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
         if ref is None and row.edit_only:
             return await self._skip(row, "nothing shown to edit")
         traced = transport if isinstance(transport, Traceable) else None
@@ -316,7 +316,7 @@ class Sender:
         """The platform's reference and `sent`, in one transaction."""
         async with self.uow() as uow:
             if row.ref_key:
-                await outbox.store_ref(
+                await message_refs.store_ref(
                     uow.session,
                     ref_key=row.ref_key,
                     platform=target.platform,

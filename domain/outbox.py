@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models import MessageRef, OutboxMessage
+from domain.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=2)
@@ -37,7 +37,7 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def _insert(session: AsyncSession) -> Any:
+def dialect_insert(session: AsyncSession) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -90,7 +90,7 @@ async def enqueue_many(session: AsyncSession, pushes: Sequence[Push], *, now: dt
     if not pushes:
         return 0
     now = now or dt.datetime.now(dt.UTC)
-    insert = _insert(session)
+    insert = dialect_insert(session)
     queued = 0
     for start in range(0, len(pushes), 500):  # stay far below SQLite's and asyncpg's parameter limits
         rows = [p.row(now) for p in pushes[start : start + 500]]
@@ -356,79 +356,3 @@ async def retry(session: AsyncSession, row_id: int, now: dt.datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    id: int
-    kind: str
-    status: str
-    attempts: int
-    recipient: str
-    created_at: dt.datetime
-    not_before: dt.datetime
-    last_error: str | None
-    note: str | None = None
-
-
-async def list_entries(session: AsyncSession, *, failed_only: bool, limit: int = 200) -> list[OutboxEntry]:
-    from domain.models import Person
-
-    query = (
-        select(OutboxMessage, Person.email)
-        .outerjoin(Person, Person.id == OutboxMessage.person_id)
-        .order_by(OutboxMessage.id.desc())
-        .limit(limit)
-    )
-    query = (
-        query.where(OutboxMessage.status == "failed")
-        if failed_only
-        else query.where(OutboxMessage.status.in_((*OPEN, "failed")))
-    )
-    out = []
-    for row, email in (await session.execute(query)).all():
-        recipient = email or f"{row.platform}:{row.chat_id}"
-        out.append(
-            OutboxEntry(
-                row.id,
-                row.kind,
-                row.status,
-                row.attempts,
-                recipient,
-                row.created_at,
-                row.not_before,
-                row.last_error,
-                row.note,
-            )
-        )
-    return out
-
-
-async def depth(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).where(OutboxMessage.status.in_(OPEN))) or 0)
-
-
-async def find_ref(session: AsyncSession, ref_key: str, platform: str, chat_id: str) -> MessageRef | None:
-    query = select(MessageRef).where(
-        MessageRef.ref_key == ref_key, MessageRef.platform == platform, MessageRef.chat_id == chat_id
-    )
-    return (await session.scalars(query)).first()
-
-
-async def store_ref(
-    session: AsyncSession, *, ref_key: str, platform: str, chat_id: str, message_id: str, person_id: int | None
-) -> None:
-    insert = _insert(session)
-    stmt = insert(MessageRef).values(
-        ref_key=ref_key,
-        platform=platform,
-        chat_id=chat_id,
-        message_id=message_id,
-        person_id=person_id,
-        created_at=dt.datetime.now(dt.UTC),
-        updated_at=dt.datetime.now(dt.UTC),
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["ref_key", "platform", "chat_id"], set_={"message_id": message_id}
-    )
-    await session.execute(stmt)

@@ -1,15 +1,20 @@
-"""Linking a chat, help, personal settings and language: what every person can do."""
+"""Linking a chat, help, personal settings and language: what every person can do.
+
+The account capability also owns the program's directory (the partners and people imports) and the
+housekeeping sweeps (link codes and reminders, expired forms, processed update ids)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from domain import linking
+from domain import directory, housekeeping, linking
 from domain.calendar import is_valid_timezone, parse_quiet_hours
 from domain.errors import InvalidInput
 from domain.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, format_datetime, set_language
 from domain.people import PersonView, by_id, update_preferences, view_of
+from handlers.capability import Capability, ImportKind
 from handlers.deps import Deps
+from handlers.dispatch import Dispatcher
 from handlers.model import FormField, FormSpec, Message, OpenForm, Reply, ReplyItem, Request
 from handlers.router import Router
 
@@ -54,7 +59,7 @@ async def start(req: Request, deps: Deps) -> list[ReplyItem]:
             return [Reply(Message(text=_("This chat is already linked to %(email)s.") % {"email": req.person.email}))]
         return [Reply(_welcome(req.person))]
     if not code:
-        return [Reply(deps.services["dispatcher"].linking_instructions())]
+        return [Reply(deps.services[Dispatcher].linking_instructions())]
     return await _redeem(req, deps, code)
 
 
@@ -70,11 +75,11 @@ async def link(req: Request, deps: Deps) -> list[ReplyItem]:
 
 @router.command("help", linked=False, private=False, help=N_("what you can do here"))
 async def help_(req: Request, deps: Deps) -> list[ReplyItem]:
-    dispatcher = deps.services["dispatcher"]
+    dispatcher = deps.services[Dispatcher]
     if req.person is None:
         return [Reply(dispatcher.linking_instructions())]
     items = [
-        f"/{route.usage.lstrip('/') if route.usage else route.name} — {_(route.help)}"
+        f"/{route.usage.lstrip('/') if route.usage else route.name} — {_(route.help or '')}"
         for route in dispatcher.visible_commands(req.person)
         if route.name not in ("start", "link")
     ]
@@ -270,3 +275,24 @@ def render_link_reminder_cam(payload: dict[str, Any], person: PersonView | None)
         % {"name": payload.get("name", ""), "email": payload.get("email", ""), "partner": payload.get("partner", "")},
         footer=_("Send them a new link code if theirs is lost: partnerbot link-code EMAIL"),
     )
+
+
+CAPABILITY = Capability(
+    name="account",
+    router=router,
+    sweeps=lambda deps: (*linking.SWEEPS, *housekeeping.SWEEPS),
+    imports={
+        "partners": ImportKind(
+            directory.PARTNER_COLUMNS,
+            directory.validate_partners,
+            directory.import_partners,
+            help="Partners: partner_id, name, type, tier, region, country, verticals, products, cam_email, …",
+        ),
+        "people": ImportKind(
+            directory.PEOPLE_COLUMNS,
+            directory.validate_people,
+            directory.import_people,
+            help="Partner users and vendor staff: email, name, role, partner_id, slack_user_id, …",
+        ),
+    },
+)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+
+import knowledge_base
 from domain.errors import InvalidInput
 from domain.i18n import N_, _, current_language
 from domain.kb import KnowledgeBase, SearchOutcome
+from handlers.capability import Capability, DemoData, Setting
 from handlers.deps import Deps
+from handlers.dispatch import Dispatcher
 from handlers.model import Button, Message, Notice, OpenForm, Reply, ReplyItem, Request
 from handlers.router import Router
 
@@ -14,8 +20,7 @@ ARTICLE_PREVIEW = 3500
 
 
 def _kb(deps: Deps) -> KnowledgeBase:
-    kb: KnowledgeBase = deps.services["kb"]
-    return kb
+    return deps.services[KnowledgeBase]
 
 
 def _answer(outcome: SearchOutcome) -> Message:
@@ -108,7 +113,7 @@ async def not_helpful(req: Request, deps: Deps) -> list[ReplyItem]:
 async def open_ticket(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     query = await _kb(deps).request_ticket(_search_id(req), req.person.id, deps.now())
-    dispatcher = deps.services["dispatcher"]
+    dispatcher = deps.services[Dispatcher]
     if "ticket.open" in dispatcher.forms:
         spec = dispatcher.forms["ticket.open"].spec()
         return [OpenForm(spec, {"subject": query[:200], "description": query})]
@@ -124,3 +129,32 @@ async def open_ticket(req: Request, deps: Deps) -> list[ReplyItem]:
             )
         ),
     ]
+
+
+ARTICLES = Path(knowledge_base.__file__).resolve().parent / "articles"
+
+
+def _kb_services(deps: Deps, setting: Setting) -> Iterable[object]:
+    return [KnowledgeBase(deps.uow, sentence_model=setting("kb_sentence_model"))]
+
+
+async def _warm(deps: Deps) -> None:
+    """`serve`: the first partner's question should not pay for building the index and the model."""
+    await _kb(deps).warm()
+
+
+async def _demo_articles(deps: Deps) -> str | None:
+    if not ARTICLES.is_dir():
+        return None
+    summary = await _kb(deps).import_dir(ARTICLES, now=deps.now())
+    return f"{summary.created} knowledge-base articles"  # the operator's terminal, like every CLI line
+
+
+CAPABILITY = Capability(
+    name="kb",
+    router=router,
+    settings=("kb_sentence_model",),
+    services=_kb_services,
+    demo=DemoData(extra=_demo_articles),
+    background=(_warm,),
+)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.app import App
+from bot.demo import demo_file
 from bot.importer import import_file
 from domain.people import attach_identity, require_by_email
 from handlers.model import (
@@ -156,7 +157,7 @@ class ChatFactory:
 
     async def seed_program(self) -> None:
         for kind in ("partners", "people"):
-            result, errors = await import_file(self.app, kind, DEMO / f"{kind}.csv", skip_invalid=False)
+            result, errors = await import_file(self.app, kind, demo_file(kind), skip_invalid=False)
             assert result is not None, errors
 
     async def linked(self, email: str, *, platform: str = "console") -> FakeChat:

@@ -68,7 +68,7 @@ async def test_help_lists_only_what_the_role_can_do(chats: ChatFactory) -> None:
     from handlers import account
 
     dispatcher = Dispatcher([account.router, staff_only], chats.app.deps)
-    chats.app.deps.services["dispatcher"] = dispatcher
+    chats.app.deps.services.provide(dispatcher)
     chats.app.dispatcher = dispatcher
     partner = await chats.linked("ana@acme.example")
     agent = await chats.linked("sam.support@vendor.example")

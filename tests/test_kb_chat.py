@@ -18,7 +18,7 @@ ARTICLES = Path(__file__).resolve().parent.parent / "knowledge_base" / "articles
 
 @pytest.fixture
 async def kb_chats(chats: ChatFactory) -> ChatFactory:
-    await chats.app.deps.services["kb"].import_dir(ARTICLES, now=chats.clock())
+    await chats.app.deps.services[KnowledgeBase].import_dir(ARTICLES, now=chats.clock())
     return chats
 
 
@@ -148,16 +148,16 @@ async def test_sentence_vectors_are_stored_once_and_follow_article_edits(
     edited = tmp_path / "kb"
     edited.mkdir()
     (edited / "one.md").write_text("---\nid: one\ntitle: Renew a certification\n---\nCertifications last a year.\n")
-    await kb_chats.app.deps.services["kb"].import_dir(edited, now=kb_chats.clock())
+    await kb_chats.app.deps.services[KnowledgeBase].import_dir(edited, now=kb_chats.clock())
     third = await KnowledgeBase(kb_chats.app.uow, sentence_model=True).ready()
     assert encoded == [len(sentences), 2] and third.understands_sentences
     assert await count(kb_chats, KbSentenceVector) == 2  # the removed articles' vectors are gone
 
     (edited / "two.md").write_text("---\nid: two\ntitle: Renew a contract\n---\nContracts renew yearly.\n")
-    await kb_chats.app.deps.services["kb"].import_dir(edited, now=kb_chats.clock())
+    await kb_chats.app.deps.services[KnowledgeBase].import_dir(edited, now=kb_chats.clock())
     await KnowledgeBase(kb_chats.app.uow, sentence_model=True).ready()
     (edited / "two.md").unlink()
-    await kb_chats.app.deps.services["kb"].import_dir(edited, now=kb_chats.clock())
+    await kb_chats.app.deps.services[KnowledgeBase].import_dir(edited, now=kb_chats.clock())
     assert (await KnowledgeBase(kb_chats.app.uow, sentence_model=True).ready()).understands_sentences
     assert encoded == [len(sentences), 2, 2]  # a removal alone encodes nothing
     assert await count(kb_chats, KbSentenceVector) == 2  # and still forgets what was removed

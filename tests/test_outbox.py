@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.app import App
 from bot.transport import PermanentError, RetryAfter, TransientError
-from domain import outbox
+from domain import outbox, outbox_listing
 from domain.models import OutboxMessage
 from domain.people import by_email
 from handlers.model import Message
@@ -172,7 +172,7 @@ async def test_what_keeps_failing_is_parked_visible_and_can_be_retried(chats: Ch
     await sender.drain()
     assert [m.message.text for m in flaky.messages] == ["after the blocked one"]
     async with chats.app.uow() as uow:
-        failed = await outbox.list_entries(uow.session, failed_only=True)
+        failed = await outbox_listing.list_entries(uow.session, failed_only=True)
         assert [(e.kind, e.last_error) for e in failed] == [("test.note", "bot was blocked by the user")]
         assert await outbox.retry(uow.session, failed[0].id, chats.clock())
         await uow.commit()

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.app import App
+from bot.capabilities import CAPABILITIES
 from bot.importer import import_file
 from domain.models import Partner
 
 HERE = Path(__file__).resolve().parent
-ARTICLES = HERE.parent.parent / "knowledge_base" / "articles"
 DEMO_PARTNER_EMAIL = "ana@acme.example"
 
 
@@ -31,23 +31,36 @@ def reset_database(url: str) -> None:
 
 
 async def load_demo(app: App) -> str | None:
-    """Load the demo program into an empty database; returns a summary line, or None if it had data."""
+    """Load the demo program into an empty database; returns a summary line, or None if it had data.
+
+    The directory (partners, people) first, then each capability's own demo data, in the order of
+    ``bot.capabilities.CAPABILITIES``.
+    """
     async with app.uow() as uow:
         if await uow.session.scalar(select(func.count()).select_from(Partner)):
             return None
-    for kind in ("partners", "people"):
-        result, errors = await import_file(app, kind, HERE / f"{kind}.csv", skip_invalid=False)
-        if result is None:
-            raise RuntimeError(f"demo {kind} did not validate: {errors[:3]}")
-    extra = await load_demo_extras(app)
-    kb = await app.deps.services["kb"].import_dir(ARTICLES, now=app.deps.now()) if ARTICLES.is_dir() else None
-    articles = f", {kb.created} knowledge-base articles" if kb else ""
-    return f"demo program loaded: 6 partners, 13 people{articles}{extra}"
+    loaded = [await _import(app, kind, HERE / f"{kind}.csv") for kind in ("partners", "people")]
+    for capability in app.capabilities:
+        demo = capability.demo
+        if demo is None:
+            continue
+        if demo.extra is not None and (line := await demo.extra(app.deps)):
+            loaded.append(line)
+        loaded += [await _import(app, kind, path) for kind, path in demo.imports]
+    return "demo program loaded: " + ", ".join(loaded)
 
 
-async def load_demo_extras(app: App) -> str:
-    """Capabilities with demo data of their own (leads, …) add it here."""
-    result, errors = await import_file(app, "leads", HERE / "leads.csv", skip_invalid=False)
+async def _import(app: App, kind: str, path: Path) -> str:
+    result, errors = await import_file(app, kind, path, skip_invalid=False)
     if result is None:
-        raise RuntimeError(f"demo leads did not validate: {errors[:3]}")
-    return f", {result.created} leads"
+        raise RuntimeError(f"demo {kind} did not validate: {errors[:3]}")
+    return f"{result.created} {kind}"
+
+
+def demo_file(kind: str) -> Path:
+    """The demo program's file for an import kind (tests and benchmarks load parts of it)."""
+    for capability in CAPABILITIES:
+        for name, path in capability.demo.imports if capability.demo else ():
+            if name == kind:
+                return path
+    return HERE / f"{kind}.csv"

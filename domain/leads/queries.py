@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import NotAllowed, NotFound
 from domain.i18n import N_
-from domain.leads.claims import LeadCard, card_of, find, find_known, unavailable
 from domain.leads.eligibility import Verdict, assess
+from domain.leads.lookup import LeadCard, card_of, find, find_known, unavailable
 from domain.leads.models import Lead, LeadOffer
 from domain.leads.policy import HOLDING, LeadPolicy
 from domain.models import Partner

@@ -36,8 +36,9 @@ from bot.sender import Sender
 from bot.telegram.webhook import PATH as TG_PATH
 from bot.telegram.webhook import SECRET_HEADER
 from domain import linking
-from domain.leads import claims
+from domain.leads import claims, lookup
 from domain.leads.models import Lead, LeadEvent, LeadOffer
+from domain.leads.policy import LeadPolicy
 from domain.models import ChatIdentity, OutboxMessage, Person
 from domain.people import require_by_email, view_of
 from tests.chat import ChatFactory, Clock
@@ -569,7 +570,7 @@ async def test_a_press_that_loses_between_read_and_update_hears_already_claimed(
         await import_and_offer(race)
         await race.deliver()
         nina_offer = assert_offer_shows_public_fields_only(race, NINA)
-        original = claims.find
+        original = lookup.find
         reads = 0
 
         async def find_then_lose(session: Any, ref: str) -> Lead:
@@ -579,11 +580,11 @@ async def test_a_press_that_loses_between_read_and_update_hears_already_claimed(
             if reads == 1:  # Nina's claim has read the lead; Olaf's claim commits meanwhile
                 async with race.app.uow() as uow:
                     olaf = view_of(await require_by_email(uow.session, OLAF.email))
-                    await claims.claim(uow.session, olaf, ref, clock(), race.app.deps.services["leads_policy"])
+                    await claims.claim(uow.session, olaf, ref, clock(), race.app.deps.services[LeadPolicy])
                     await uow.commit()
             return lead
 
-        monkeypatch.setattr(claims, "find", find_then_lose)
+        monkeypatch.setattr(lookup, "find", find_then_lose)
         update = race.tg_press(NINA, nina_offer)
         assert await race.tg_post(update) == 200
         (answer,) = [

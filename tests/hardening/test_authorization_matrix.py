@@ -23,8 +23,10 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import update
 
-from bot.app import App, routers
+from bot.app import App
+from bot.capabilities import authorization_table
 from bot.importer import import_file
+from domain.kb import KnowledgeBase
 from domain.leads import claims
 from domain.leads.policy import LeadPolicy
 from domain.models import Partner, Person
@@ -94,15 +96,7 @@ def _write_articles(folder: Path) -> None:
     (folder / "internal.md").write_text(INTERNAL_ARTICLE, encoding="utf-8")
 
 
-def _routes() -> list[tuple[str, Route]]:
-    found: list[tuple[str, Route]] = []
-    for router in routers():
-        found += [("command", r) for r in router.commands.values()]
-        found += [("action", r) for r in router.actions.values()]
-    return found
-
-
-ROUTES = _routes()
+ROUTES = authorization_table()
 CASES = [pytest.param(kind, route, role, id=f"{route.name}-{role}") for kind, route in ROUTES for role in ROLES]
 
 
@@ -127,8 +121,8 @@ async def _seed(app: App, kb_dir: Path) -> None:
         ana = view_of(await require_by_email(uow.session, ROLES["partner_user"] or ""))
         await claims.claim(uow.session, ana, "M-1", START, LeadPolicy())
         await uow.commit()
-    await app.deps.services["kb"].import_dir(kb_dir, now=START)
-    await app.deps.services["kb"].search("escalation", language="en", person_id=ana.id, now=START)
+    await app.deps.services[KnowledgeBase].import_dir(kb_dir, now=START)
+    await app.deps.services[KnowledgeBase].search("escalation", language="en", person_id=ana.id, now=START)
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +258,7 @@ async def test_authorization_matrix_telegram(tg: Any, tmp_path: Path) -> None:
     await tg.link("ben@globex.example", ben)
     kb_dir = tmp_path / "kb"
     _write_articles(kb_dir)
-    await tg.app.deps.services["kb"].import_dir(kb_dir, now=tg.clock())
+    await tg.app.deps.services[KnowledgeBase].import_dir(kb_dir, now=tg.clock())
     await import_leads(
         tg.app,
         [lead_row("M-1", contact_name="Mira Holder", contact_email="mira@m-1.example", contact_phone=HELD_CONTACT[2])],

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from bot.app import App
 from bot.cli import app as cli
+from bot.demo import demo_file
 from domain.leads import reports
 from domain.leads.models import Lead
 from domain.models import LinkCode, OutboxMessage, Partner
@@ -34,7 +35,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def load_demo(db: list[str]) -> None:
     for kind in ("partners", "people", "leads"):
-        assert run("import", kind, str(DEMO / f"{kind}.csv"), *db)[0] == 0
+        assert run("import", kind, str(demo_file(kind)), *db)[0] == 0
     assert run("link-code", "ana@acme.example", *db)[0] == 0
 
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from bot.app import App
 from bot.cli import app as cli
-from domain import outbox
+from domain.outbox_listing import list_entries
 from domain.people import by_email
 from tests.chat import ChatFactory
 from tests.leads.helpers import import_leads, lead_row
@@ -51,7 +51,7 @@ async def test_item2_deferred_row_never_blocks_urgent_offer_on_a_weekend(chats: 
     (offer,) = texts(chats, "ana@acme.example")
     assert "L-1" in offer and "up for grabs" in offer, "the offer is not held behind Monday's reminder"
     async with chats.app.uow() as uow:
-        waiting = await outbox.list_entries(uow.session, failed_only=False)
+        waiting = await list_entries(uow.session, failed_only=False)
     (reminder,) = [e for e in waiting if e.kind == "test.note"]
     assert reminder.note and "went ahead" in reminder.note
     listing = await asyncio.to_thread(outbox_listing, chats.app)

@@ -141,7 +141,7 @@ class Sync:
 
 
 async def _act(app: Any, step: Step, ref: str, lead_id: int, at: dt.datetime) -> str:
-    policy = app.deps.services.get("leads_policy") or LeadPolicy()
+    policy = app.deps.services.get(LeadPolicy) or LeadPolicy()
     sweeps = {"offer_expiry": followup.offer_expired, "acceptance_expiry": followup.acceptance_expired}
     sweeps["reclaim"] = followup.reclaim
     if step.name in sweeps:

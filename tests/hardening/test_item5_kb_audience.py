@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.kb import KnowledgeBase
 from tests.chat import ChatFactory
 
 PARTNER_ARTICLE = """---
@@ -37,7 +38,7 @@ async def kb(chats: ChatFactory, tmp_path: Path) -> ChatFactory:
     folder.mkdir()
     (folder / "partner.md").write_text(PARTNER_ARTICLE, encoding="utf-8")
     (folder / "internal.md").write_text(INTERNAL_ARTICLE, encoding="utf-8")
-    await chats.app.deps.services["kb"].import_dir(folder, now=chats.clock())
+    await chats.app.deps.services[KnowledgeBase].import_dir(folder, now=chats.clock())
     return chats
 
 

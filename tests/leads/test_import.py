@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from bot.app import App
 from bot.cli import app as cli
+from bot.demo import demo_file
 from domain.leads.models import Lead
 from domain.models import OutboxMessage
 from tests.chat import ChatFactory
@@ -74,11 +75,8 @@ async def test_regions_come_from_partners_and_the_standard_list(app: App, chats:
 
 def test_cli_import_leads_exit_status(sqlite_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    demo = Path(__file__).resolve().parents[2] / "bot" / "demo"
     for kind in ("partners", "people"):
-        assert (
-            runner.invoke(cli, ["--database-url", sqlite_url, "import", kind, str(demo / f"{kind}.csv")]).exit_code == 0
-        )
+        assert runner.invoke(cli, ["--database-url", sqlite_url, "import", kind, str(demo_file(kind))]).exit_code == 0
     bad = write_leads([lead_row("C-1", priority="someday")], tmp_path / "bad.csv")
     outcome = runner.invoke(cli, ["--database-url", sqlite_url, "import", "leads", str(bad)])
     assert outcome.exit_code == 2 and "row 2, column priority" in outcome.output

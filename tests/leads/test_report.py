@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from bot.app import App
 from bot.cli import app as cli
+from bot.demo import demo_file
 from domain.leads import reports
 from tests.chat import ChatFactory, Clock
 from tests.leads.helpers import import_leads, lead_row
@@ -44,11 +45,8 @@ async def test_report_per_partner(app: App, chats: ChatFactory, clock: Clock) ->
 
 def test_cli_report_formats_and_chart(sqlite_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    demo = Path(__file__).resolve().parents[2] / "bot" / "demo"
     for kind in ("partners", "people", "leads"):
-        assert (
-            runner.invoke(cli, ["--database-url", sqlite_url, "import", kind, str(demo / f"{kind}.csv")]).exit_code == 0
-        )
+        assert runner.invoke(cli, ["--database-url", sqlite_url, "import", kind, str(demo_file(kind))]).exit_code == 0
     table = runner.invoke(cli, ["--database-url", sqlite_url, "report", "leads"])
     assert table.exit_code == 0 and "P-ACME" in table.output and "P-GLOBEX" in table.output
     data = json.loads(runner.invoke(cli, ["--database-url", sqlite_url, "report", "leads", "--format", "json"]).output)

@@ -22,6 +22,7 @@ from bot.app import App
 from bot.http import build_web_app
 from bot.runtime import platform_transports
 from bot.slack.adapter import SlackAdapter
+from domain.kb import KnowledgeBase
 from tests.chat import ChatFactory, Clock
 from tests.conftest import make_app
 from tests.fakes import (
@@ -141,5 +142,5 @@ async def kb_harness(harness: SlackHarness, tmp_path: Path) -> SlackHarness:
     folder = tmp_path / "kb"
     folder.mkdir()
     (folder / "portal-password.md").write_text(ARTICLE, encoding="utf-8")
-    await harness.app.deps.services["kb"].import_dir(folder, now=harness.clock())
+    await harness.app.deps.services[KnowledgeBase].import_dir(folder, now=harness.clock())
     return harness

@@ -94,7 +94,7 @@ async def test_form_cancel_saves_nothing(tg: TelegramHarness) -> None:
 
 
 async def test_kb_button_press_is_answered(tg: TelegramHarness) -> None:
-    await tg.app.deps.services["kb"].import_dir(KB_DIR, now=tg.clock())
+    await tg.app.deps.services[KnowledgeBase].import_dir(KB_DIR, now=tg.clock())
     await tg.link("ana@acme.example", ana())
     await tg.post(tg_message_update("/kb register deal", ana()))
     call = tg.fake.calls_to("sendMessage")[-1]
@@ -112,7 +112,7 @@ async def test_kb_button_press_is_answered(tg: TelegramHarness) -> None:
 
 async def test_a_misspelled_question_in_a_private_chat_gets_answers_from_the_warm_model(tg: TelegramHarness) -> None:
     kb = KnowledgeBase(tg.app.uow, sentence_model=True)
-    tg.app.deps.services["kb"] = kb
+    tg.app.deps.services.provide(kb)
     await kb.import_dir(KB_DIR, now=tg.clock())
     await kb.ready()
     await tg.link("ana@acme.example", ana())

@@ -1,0 +1,114 @@
+"""CAMs place leads: `why` (who is eligible, and why not) and `assign` (command and alert button)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.i18n import N_, _
+from domain.leads import holding, lookup, queries
+from handlers.deps import Deps
+from handlers.leads.cards import CAM_ROLES, STATUS, lead_policy, split_value, when
+from handlers.leads.routes import router
+from handlers.model import (
+    ChatKind,
+    Message,
+    Notice,
+    Reply,
+    ReplyItem,
+    Request,
+)
+
+
+@router.command(
+    "why", roles=CAM_ROLES, help=N_("why a lead was or was not offered to each partner"), usage="/why LEAD_ID"
+)
+async def why_command(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    ref = req.args.strip().split()[0] if req.args.strip() else ""
+    if not ref:
+        raise InvalidInput(N_("Send the lead id with the command, like this: /why L-1001"))
+    async with deps.uow() as uow:
+        found = await queries.explain(uow.session, req.person, ref, lead_policy(deps))
+    items = []
+    for v in found.verdicts:
+        mark = "✓" if v.eligible else "✗"
+        reasons = "; ".join(reason_text(r.code, r.ok, r.params) for r in v.reasons if _shown(r.code, r.ok))
+        offered = found.offered.get(v.partner_id)
+        history = f" [{offered}]" if offered else ""
+        items.append(f"{mark} {v.partner_external_id} {v.partner_name} ({v.tier}): {reasons}{history}")
+    card = found.card
+    return [
+        Reply(
+            Message(
+                title=_("Why lead %(lead)s went where it went") % {"lead": card.external_id},
+                text=_("Status: %(status)s; holder: %(partner)s")
+                % {"status": _(STATUS.get(card.status, card.status)), "partner": card.partner_name or "—"},
+                items=items or [_("None of your partners could be considered.")],
+            )
+        )
+    ]
+
+
+def _shown(code: str, ok: bool) -> bool:
+    return not (ok and code in ("vertical_any", "product_any", "tier_any"))
+
+
+def reason_text(code: str, ok: bool, params: dict[str, Any]) -> str:
+    """One eligibility rule in words, for the CAM."""
+    p = {k: ", ".join(v) if isinstance(v, list) else v for k, v in params.items()}
+    texts = {
+        ("region", True): N_("region %(lead)s matches"),
+        ("region", False): N_("region %(partner)s, lead is in %(lead)s"),
+        ("vertical", True): N_("vertical %(lead)s covered"),
+        ("vertical", False): N_("vertical %(lead)s not in %(partner)s"),
+        ("product", True): N_("product %(lead)s covered"),
+        ("product", False): N_("product %(lead)s not in %(partner)s"),
+        ("tier", True): N_("tier %(partner)s meets minimum %(lead)s"),
+        ("tier", False): N_("tier %(partner)s below minimum %(lead)s"),
+        ("capacity", True): N_("%(open)s of %(limit)s open leads"),
+        ("capacity", False): N_("at capacity: %(open)s of %(limit)s open leads"),
+        ("excluded", False): N_("already had this lead (declined, timed out, released or reclaimed)"),
+    }
+    msgid = texts.get((code, ok))
+    return _(msgid) % p if msgid else code
+
+
+@router.command(
+    "assign", roles=CAM_ROLES, help=N_("assign a lead to a partner directly"), usage="/assign LEAD_ID PARTNER_ID"
+)
+async def assign_command(req: Request, deps: Deps) -> list[ReplyItem]:
+    parts = req.args.split()
+    if len(parts) != 2:
+        raise InvalidInput(N_("Use /assign LEAD_ID PARTNER_ID, like /assign L-1001 P-ACME"))
+    return await _assign(req, deps, parts[0], parts[1])
+
+
+# CAM alerts with these buttons go to the CAM channel (PARTNERBOT_SLACK_CAM_CHANNEL or the partner's own
+# channel): assigning answers there, and shows no contact details.
+@router.action("lead.assign", roles=CAM_ROLES, chats=frozenset({ChatKind.PRIVATE, ChatKind.CHANNEL}))
+async def assign_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    ref, partner = split_value(req.value)
+    return await _assign(req, deps, ref, partner)
+
+
+async def _assign(req: Request, deps: Deps, ref: str, partner: str) -> list[ReplyItem]:
+    assert req.person is not None
+    async with deps.uow() as uow:
+        lead = await lookup.find(uow.session, ref)
+        name = lead.external_id
+        done = await holding.assign_by_cam(uow.session, req.person, ref, partner, deps.now(), lead_policy(deps))
+        await uow.session.flush()
+        due = (await lookup.find(uow.session, ref)).acceptance_due_at
+        await uow.commit()
+    text = _("Lead %(lead)s is assigned directly; the partner has until %(time)s to accept.") % {
+        "lead": name,
+        "time": when(due, req.person),
+    }
+    items: list[ReplyItem] = [Reply(Message(text=text))]
+    if req.kind == "action":
+        items.insert(0, Notice(_("Assigned.")))
+    return items if done.partner_ids else [Reply(Message(text=_("Nobody could be assigned.")))]
+
+
+# Push renderers (run at send time in the recipient's language)

@@ -1,0 +1,288 @@
+"""A partner works a lead: `leads`, `claim`, the lead.* buttons and the disqualify form.
+
+Commands and buttons call the domain (domain/leads) in one unit of work each; refusals are
+`UserFacingError`s that the dispatcher turns into a Notice (buttons) or a reply (commands).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.i18n import N_, _, format_duration
+from domain.leads import claims, holding, lookup, queries
+from domain.people import PARTNER_ROLES, PersonView
+from handlers.deps import Deps, ImmediateDelivery
+from handlers.dispatch import Dispatcher
+from handlers.leads.cards import (
+    STATUS,
+    assigned_card,
+    card_payload,
+    closed_message,
+    held_card,
+    lead_policy,
+    public_fields,
+    sla_text,
+    split_value,
+    when,
+)
+from handlers.leads.routes import router
+from handlers.model import (
+    Button,
+    Edit,
+    FormField,
+    FormSpec,
+    Message,
+    Notice,
+    OpenForm,
+    Reply,
+    ReplyItem,
+    Request,
+)
+
+
+@router.command("leads", help=N_("your open leads, with stage and follow-up time"), usage="/leads [LEAD_ID]")
+async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    person, now, ref = req.person, deps.now(), req.args.strip()
+    if ref:
+        return await _one_lead(req, deps, ref)
+    if person.role not in PARTNER_ROLES:
+        return [
+            Reply(
+                Message(
+                    text=_(
+                        "Leads belong to partners. As staff you can ask /why LEAD_ID and /assign LEAD_ID PARTNER_ID, "
+                        "or see a lead with /leads LEAD_ID."
+                    )
+                )
+            )
+        ]
+    async with deps.uow() as uow:
+        cards = await queries.open_leads(uow.session, person)
+        offers = [await lookup.card_of(uow.session, lead) for lead in await queries.open_offers(uow.session, person)]
+    items: list[str] = []
+    buttons: list[Button] = []
+    for card in cards:
+        age = format_duration(now - (card.held_since or card.created_at))
+        parts = [card.external_id]
+        if card.status != "assigned":
+            parts.append(card.company)
+        if person.role == "partner_admin" and card.partner_name and card.partner_name != person.partner_name:
+            parts.append(card.partner_name)
+        parts += [_(STATUS.get(card.status, card.status)), _("age %(age)s") % {"age": age}]
+        sla = sla_text(card, now, person)
+        if sla:
+            parts.append(sla)
+        items.append(" · ".join(parts))
+        if card.status == "assigned" and len(buttons) < 6:
+            buttons += [
+                Button(_("Accept %(lead)s") % {"lead": card.external_id}, "lead.accept", card.ref, style="primary"),
+                Button(_("Decline %(lead)s") % {"lead": card.external_id}, "lead.decline", card.ref),
+            ]
+    for offer in offers:
+        summary = ", ".join(v for _k, v in public_fields(card_payload(offer))[:4])
+        items.append(
+            _("Open offer %(lead)s: %(summary)s, open until %(time)s")
+            % {"lead": offer.external_id, "summary": summary, "time": when(offer.offer_expires_at, person)}
+        )
+        if len(buttons) < 10:
+            buttons.append(
+                Button(_("Claim %(lead)s") % {"lead": offer.external_id}, "lead.claim", offer.ref, "primary")
+            )
+    if not items:
+        return [Reply(Message(text=_("You have no open leads right now. New offers arrive here as messages.")))]
+    title = (
+        _("Open leads of %(partner)s and its partners") % {"partner": person.partner_name}
+        if person.role == "partner_admin"
+        else _("Your open leads")
+    )
+    return [Reply(Message(title=title, items=items, buttons=buttons, footer=_("Send /leads LEAD_ID for one lead.")))]
+
+
+async def _one_lead(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
+    assert req.person is not None
+    async with deps.uow() as uow:
+        lead = await queries.visible(uow.session, req.person, ref)
+        card = await lookup.card_of(uow.session, lead)
+    if card.status == "assigned" and req.person.role in PARTNER_ROLES:
+        return [Reply(assigned_card(card, deps.now(), req.person))]
+    message = held_card(card, req.person, deps.now())
+    if req.person.role not in PARTNER_ROLES:
+        message.buttons = []
+        message.fields.append((_("Partner"), card.partner_name or "—"))
+    return [Reply(message)]
+
+
+@router.command("claim", help=N_("claim a lead offered to you"), usage="/claim LEAD_ID", roles=PARTNER_ROLES)
+async def claim_command(req: Request, deps: Deps) -> list[ReplyItem]:
+    if not req.args.strip():
+        raise InvalidInput(N_("Send the lead id with the command, like this: /claim L-1001"))
+    return await _claim(req, deps, req.args.strip().split()[0])
+
+
+@router.action("lead.claim", roles=PARTNER_ROLES)
+async def claim_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    return await _claim(req, deps, req.value)
+
+
+async def _claim(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
+    assert req.person is not None
+    now = deps.now()
+    async with deps.uow() as uow:
+        won = await claims.claim(uow.session, req.person, ref, now, lead_policy(deps))
+        await uow.commit()
+    card = won.card
+    # The card with the contact details was queued with the claim (a crash cannot lose it); deliver
+    # it now rather than at the sender's next round.
+    deliver_now = deps.services.get(ImmediateDelivery)
+    if deliver_now is not None:
+        await deliver_now(req.person.id, req.chat.platform)
+    items: list[ReplyItem] = [Notice(_("You got it! Lead %(lead)s is yours.") % {"lead": card.external_id})]
+    if req.kind == "action":
+        items.append(Edit(closed_message("claimed", card_payload(card), req.person, by_self=True)))
+    return items
+
+
+@router.action("lead.accept", roles=PARTNER_ROLES)
+async def accept_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    now = deps.now()
+    async with deps.uow() as uow:
+        done = await claims.accept(uow.session, req.person, req.value, now, lead_policy(deps))
+        await uow.commit()
+    items: list[ReplyItem] = [Notice(_("Accepted."))]
+    if req.message_id is not None:
+        items.append(Edit(closed_message("accepted", card_payload(done.card), req.person, by_self=True)))
+    title = _("Lead %(lead)s is yours — follow up now") % {"lead": done.card.external_id}
+    items.append(Reply(held_card(done.card, req.person, now, title)))
+    return items
+
+
+@router.action("lead.decline", roles=PARTNER_ROLES)
+async def decline_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    async with deps.uow() as uow:
+        await claims.decline(uow.session, req.person, req.value, deps.now(), lead_policy(deps))
+        name = (await lookup.find(uow.session, req.value)).external_id
+        await uow.commit()
+    return [
+        Notice(_("Declined.")),
+        Reply(Message(text=_("You declined lead %(lead)s; it goes to the next partner.") % {"lead": name})),
+    ]
+
+
+@router.action("lead.update", roles=PARTNER_ROLES)
+async def update_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    ref, stage = split_value(req.value)
+    if stage == "disqualified":
+        async with deps.uow() as uow:  # refuse at once rather than after the reason was typed
+            await holding.check_workable(uow.session, req.person, ref)
+        return [OpenForm(disqualify_form(), {}, {"lead": ref})]
+    async with deps.uow() as uow:
+        done = await holding.update_stage(uow.session, req.person, ref, stage, deps.now())
+        await uow.commit()
+    return _updated_reply(done, req.person, deps)
+
+
+def _updated_reply(done: holding.Updated, person: PersonView, deps: Deps) -> list[ReplyItem]:
+    text = _("Lead %(lead)s is now %(stage)s.") % {
+        "lead": done.card.external_id,
+        "stage": _(STATUS.get(done.stage, done.stage)),
+    }
+    if done.first:
+        text += " " + (
+            _("Follow-up recorded within the SLA — thank you.")
+            if done.within_sla
+            else _("Follow-up recorded after the SLA ran out.")
+        )
+    message = held_card(done.card, person, deps.now())
+    message.text = text
+    return [Notice(_("Saved.")), Reply(message)]
+
+
+def disqualify_form() -> FormSpec:
+    return FormSpec(
+        name="lead.disqualify",
+        title=_("Disqualify lead"),
+        submit_label=_("Disqualify"),
+        fields=(
+            FormField(
+                "reason",
+                _("Why is the lead disqualified?"),
+                "long_text",
+                max_length=2000,
+                hint=_("One or two sentences"),
+            ),
+        ),
+    )
+
+
+@router.form("lead.disqualify", disqualify_form, roles=PARTNER_ROLES)
+async def disqualify_submitted(
+    req: Request, deps: Deps, values: dict[str, Any], context: dict[str, Any]
+) -> list[ReplyItem]:
+    assert req.person is not None
+    ref = str(context.get("lead") or values.get("lead") or "")
+    if not ref:
+        raise InvalidInput(N_("Which lead? Press Disqualify on the lead again."))
+    async with deps.uow() as uow:
+        done = await holding.update_stage(
+            uow.session, req.person, ref, "disqualified", deps.now(), reason=str(values.get("reason") or "")
+        )
+        await uow.commit()
+    return [item for item in _updated_reply(done, req.person, deps) if not isinstance(item, Notice)]
+
+
+@router.action("lead.release", roles=PARTNER_ROLES)
+async def release_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    async with deps.uow() as uow:
+        await holding.release(uow.session, req.person, req.value, deps.now(), lead_policy(deps))
+        name = (await lookup.find(uow.session, req.value)).external_id
+        await uow.commit()
+    return [
+        Notice(_("Released.")),
+        Reply(Message(text=_("You released lead %(lead)s; it will be offered to other partners.") % {"lead": name})),
+    ]
+
+
+@router.action("lead.convert", roles=PARTNER_ROLES)
+async def convert_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    assert req.person is not None
+    async with deps.uow() as uow:
+        done = await holding.convert(uow.session, req.person, req.value, deps.now())
+        await uow.commit()
+    card = done.card
+    dispatcher = deps.services.get(Dispatcher)
+    forms = getattr(dispatcher, "forms", {})
+    if "deal.register" in forms:
+        prefill = {
+            "company": card.company,
+            "domain": card.domain,
+            "contact_name": card.contact_name,
+            "contact_email": card.contact_email,
+            "amount": "" if card.value is None else f"{card.value:g}",
+            "currency": card.currency,
+            "product": card.product,
+            "notes": card.notes,
+            "lead_id": card.external_id,
+        }
+        return [
+            OpenForm(
+                forms["deal.register"].spec(), {k: v for k, v in prefill.items() if v}, {"lead_id": card.external_id}
+            )
+        ]
+    return [
+        Notice(_("Conversion recorded.")),
+        Reply(
+            Message(
+                text=_(
+                    "Lead %(lead)s is recorded as converted. Deal registration in chat is not available yet; "
+                    "register the deal in the partner portal and mention %(lead)s."
+                )
+                % {"lead": card.external_id}
+            )
+        ),
+    ]
