@@ -8,9 +8,7 @@ no real wait can be read from it.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import statistics
 from dataclasses import asdict, dataclass
@@ -21,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.leads.models import LeadEvent
 from domain.models import Partner
+from domain.spreadsheet import csv_text
 
 
 @dataclass
@@ -113,12 +112,7 @@ def as_table(rows: list[PartnerLeadStats]) -> str:
 
 
 def as_csv(rows: list[PartnerLeadStats]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([key for key, _ in COLUMNS])
-    for r in rows:
-        writer.writerow(["" if getattr(r, key) is None else getattr(r, key) for key, _ in COLUMNS])
-    return out.getvalue()
+    return csv_text([key for key, _ in COLUMNS], [[getattr(r, key) for key, _ in COLUMNS] for r in rows])
 
 
 def as_json(rows: list[PartnerLeadStats], since: dt.datetime | None) -> str:
