@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 from collections.abc import Callable
 from typing import TextIO
@@ -34,31 +35,39 @@ from handlers.model import (
 PLATFORM = "console"
 PUSH_POLL_SECONDS = 2.0
 logger = logging.getLogger(__name__)
+# Control characters (ESC starts colours, cursor moves and OSC 8 hyperlinks) and bidirectional overrides
+# (which reorder what is shown): a terminal would obey them, so data shows them as `\x1b`, `\u202e`.
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: str) -> str:
+    """Data as the terminal should show it: as written, with nothing the terminal would act on."""
+    return _TERMINAL_CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def render(message: Message, number_from: int = 1) -> tuple[str, list[Button]]:
-    """Text for the terminal and the buttons in the order they were numbered."""
+    """Text for the terminal and the buttons in the order they were numbered; plain text, no markup."""
     lines: list[str] = []
     if message.title:
-        lines.append(f"== {message.title} ==")
+        lines.append(f"== {plain(message.title)} ==")
     if message.text:
-        lines.append(message.text)
-    lines.extend(f"  {k}: {v}" for k, v in message.fields)
-    lines.extend(f"  • {item}" for item in message.items)
+        lines.append(plain(message.text))
+    lines.extend(f"  {plain(k)}: {plain(v)}" for k, v in message.fields)
+    lines.extend(f"  • {plain(item)}" for item in message.items)
     numbered: list[Button] = []
     choices = []
     for button in message.buttons:
         if button.url:
-            choices.append(f"{button.label}: {button.url}")
+            choices.append(f"{plain(button.label)}: {plain(button.url)}")
             continue
         numbered.append(button)
-        choices.append(f"[{number_from + len(numbered) - 1}] {button.label}")
+        choices.append(f"[{number_from + len(numbered) - 1}] {plain(button.label)}")
     if choices:
         lines.append("  " + "   ".join(choices))
     if message.suggestions:
-        lines.append("  " + "   ".join(f"({n}) {s}" for n, s in enumerate(message.suggestions, start=1)))
+        lines.append("  " + "   ".join(f"({n}) {plain(s)}" for n, s in enumerate(message.suggestions, start=1)))
     if message.footer:
-        lines.append(f"  ({message.footer})")
+        lines.append(f"  ({plain(message.footer)})")
     return "\n".join(lines), numbered
 
 
@@ -143,7 +152,7 @@ class ConsoleSession:
                     message_id=item.message_id or req.message_id,
                 )
             elif isinstance(item, Notice):
-                self.out.write(f"({item.text})\n\n")
+                self.out.write(f"({plain(item.text)})\n\n")
             elif isinstance(item, InPrivate):  # the console is a private chat; never from a group
                 self.present(item.items, req)
             elif isinstance(item, (OpenForm, FormErrors, CloseForm)):

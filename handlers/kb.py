@@ -12,7 +12,7 @@ from domain.kb import KnowledgeBase, SearchOutcome
 from handlers.capability import Capability, DemoData, Setting
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
-from handlers.model import Button, Message, Notice, OpenForm, Reply, ReplyItem, Request
+from handlers.model import Button, Markdown, Message, Notice, OpenForm, Reply, ReplyItem, Request
 from handlers.router import Router
 
 router = Router("kb")
@@ -77,7 +77,8 @@ async def read_article(req: Request, deps: Deps) -> list[ReplyItem]:
     role = req.person.role if req.person is not None else None
     article = await _kb(deps).article(req.value, current_language(), role=role, private_chat=req.chat.is_private)
     body = article.body if len(article.body) <= ARTICLE_PREVIEW else article.body[:ARTICLE_PREVIEW] + " …"
-    return [Notice(_("Opening the article…")), Reply(Message(title=article.title, text=body))]
+    # The body is the authors' Markdown (the one rich text); the title, like all data, stays plain.
+    return [Notice(_("Opening the article…")), Reply(Message(title=article.title, text=Markdown(body)))]
 
 
 def _search_id(req: Request) -> int:

@@ -51,9 +51,21 @@ class Button:
     url: str | None = None
 
 
+class Markdown(str):
+    """Rich text by the program's own authors (a knowledge-base article body): the one kind of string an
+    adapter may format (headings, bold, links). Every other string in a `Message` is plain text, a
+    translated template filled with data, that each adapter escapes for its surface, so a company name
+    like `[Click here](https://evil.example)`, `*bold*` or `@channel` is shown as written, never as a link,
+    formatting or mention. Markup comes only from the message's structure (title, fields, footer)."""
+
+    __slots__ = ()
+
+
 @dataclass
 class Message:
-    """Text with a little structure; every string in it is already translated for its recipient."""
+    """Text with a little structure; every string in it is already translated for its recipient.
+
+    Strings are plain text (see `Markdown` for the one exception); the adapters add the markup."""
 
     text: str = ""
     title: str | None = None

@@ -1,7 +1,14 @@
 """Neutral messages and forms rendered as Slack Block Kit, inside Slack's limits.
 
-Everything a person or a handler wrote is escaped (`&`, `<`, `>`), so `<!channel>` or `<@U…>` typed by a
-user is shown, never pinged. Limits are applied here rather than discovered as `invalid_blocks`: section
+Every string of a message is data for Slack (`escape_data`): `&`, `<`, `>` become entities, so `<!channel>`,
+`<@U…>` or `<https://evil.example|label>` typed by a user or imported in a file is shown, never pinged or
+linked; mrkdwn has no escape for `*`, `_`, `~` and backticks, so a zero-width space on both sides of each
+one that could open or close a span keeps it literal; `@channel`, `@here` and `@everyone` get one after
+the `@`, a line starting with `>` one before it (no quote), and `](` one inside: Markdown-style
+`[text](url)` is never turned into a link, except in `Markdown` text (a KB article body, written by the
+program's authors). Markup comes only from the structure: header, bold field labels, context footer.
+`plain_text` objects (headers, buttons, modal labels) are never parsed by Slack and need no escaping.
+Limits are applied here rather than discovered as `invalid_blocks`: section
 text ≤ 3,000 characters (split into several sections), ≤ 10 fields per section, ≤ 25 buttons per actions
 block, ≤ 50 blocks per message (the rest is cut with a pointer), header ≤ 150, top-level `text` ≤ 40,000.
 
@@ -21,7 +28,7 @@ import re
 from typing import Any
 
 from domain.i18n import _
-from handlers.model import Button, FormField, FormSpec, Message
+from handlers.model import Button, FormField, FormSpec, Markdown, Message
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +58,10 @@ SUFFIX = "#"
 _LINK_MD = re.compile(r"\[([^\]\n]{1,200})\]\((https?://[^)\s]{1,2000})\)")
 _BOLD_MD = re.compile(r"\*\*([^*\n]+)\*\*")
 _HEADING_MD = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
+ZWSP = "\u200b"
+_FORMAT_CHARS = "*_~`"
+_SPECIAL_MENTION = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.IGNORECASE)
+_QUOTE_START = re.compile(r"^(?=&gt;)", re.MULTILINE)
 
 
 def escape(text: str) -> str:
@@ -58,9 +69,37 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _inert(text: str) -> str:
+    """mrkdwn has no escape character: a delimiter that could open or close `*bold*`, `_italic_`,
+    `~strike~` or `code` gets a zero-width space on both sides, so it is neither preceded nor followed
+    by what Slack needs around a delimiter. One inside a word (`first_last@x.example`) cannot open or
+    close a span and stays as it is, so addresses and ids copy out unchanged; a backtick always gets them."""
+    out: list[str] = []
+    last = len(text) - 1
+    for i, ch in enumerate(text):
+        if ch in _FORMAT_CHARS:
+            inside_word = 0 < i < last and text[i - 1].isalnum() and text[i + 1].isalnum()
+            if ch == "`" or not inside_word:
+                out.append(f"{ZWSP}{ch}{ZWSP}")
+                continue
+        out.append(ch)
+    return "".join(out)
+
+
+def escape_data(text: str) -> str:
+    """Text from data (or a template filled with data) as mrkdwn that shows exactly what it says:
+    no link, mention, formatting or quote can come out of it."""
+    out = _inert(escape(text))
+    out = _SPECIAL_MENTION.sub("@" + ZWSP, out).replace("](", f"]{ZWSP}(")  # no `[text](url)` link either
+    return _QUOTE_START.sub(ZWSP, out)
+
+
 def mrkdwn(text: str) -> str:
-    """Escape, then turn the little Markdown our texts use (KB articles) into Slack mrkdwn."""
-    out = escape(text)
+    """Plain text as data (`escape_data`); `Markdown` (KB article bodies) keeps its headings, bold and
+    links, converted to Slack mrkdwn, with mentions escaped all the same."""
+    if not isinstance(text, Markdown):
+        return escape_data(text)
+    out = _SPECIAL_MENTION.sub("@" + ZWSP, escape(text))
     out = _HEADING_MD.sub(lambda m: f"*{m.group(1).strip()}*", out)
     out = _BOLD_MD.sub(lambda m: f"*{m.group(1)}*", out)
     return _LINK_MD.sub(lambda m: f"<{m.group(2)}|{m.group(1).replace('|', '/')}>", out)
@@ -139,7 +178,7 @@ def _content_blocks(message: Message) -> list[Block]:
     if message.text:
         blocks.extend(_section(chunk) for chunk in split_text(mrkdwn(message.text)))
     fields = [
-        {"type": "mrkdwn", "text": truncate(f"*{escape(label)}*\n{escape(value)}", FIELD_TEXT_MAX)}
+        {"type": "mrkdwn", "text": truncate(f"*{escape_data(label)}*\n{escape_data(value)}", FIELD_TEXT_MAX)}
         for label, value in message.fields
     ]
     for start in range(0, len(fields), FIELDS_PER_SECTION):
@@ -152,7 +191,7 @@ def _content_blocks(message: Message) -> list[Block]:
 
 def _tail_blocks(message: Message) -> list[Block]:
     blocks: list[Block] = []
-    context = [escape(s) for s in message.suggestions]
+    context = [escape_data(s) for s in message.suggestions]
     if context:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(" · ".join(context), 2000)}]}
@@ -184,7 +223,7 @@ def message_blocks(message: Message, max_blocks: int = MAX_MESSAGE_BLOCKS) -> li
 
 def fallback_text(message: Message) -> str:
     """The top-level `text`: what notifications and screen readers show; never empty."""
-    text = escape(message.plain_text()).strip()
+    text = escape_data(message.plain_text()).strip()
     return truncate(text, TOP_TEXT_MAX) if text else _("New message")
 
 

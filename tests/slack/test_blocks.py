@@ -22,7 +22,7 @@ from bot.slack.requests import (
     plain_text,
     read_metadata,
 )
-from handlers.model import Button, FormField, FormSpec, Message
+from handlers.model import Button, FormField, FormSpec, Markdown, Message
 from tests.fakes.slack_blocks import block_errors, view_errors
 
 
@@ -92,8 +92,11 @@ def test_user_text_is_escaped_everywhere() -> None:
 
 
 def test_markdown_links_and_bold_become_mrkdwn() -> None:
-    (block,) = message_blocks(Message(text="**Note**: see [the portal](https://portal.example/a?b=1&c=2)"))
+    text = "**Note**: see [the portal](https://portal.example/a?b=1&c=2)"
+    (block,) = message_blocks(Message(text=Markdown(text)))
     assert block["text"]["text"] == "*Note*: see <https://portal.example/a?b=1&amp;c=2|the portal>"
+    (data,) = message_blocks(Message(text=text))  # plain text is data: shown, not formatted or linked
+    assert "<https://" not in data["text"]["text"] and "*Note*" not in data["text"]["text"]
 
 
 def test_link_buttons_and_styles() -> None:
