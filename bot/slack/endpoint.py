@@ -8,6 +8,7 @@ is a 4xx, never a 500: malformed bodies and payload types nobody listens to get 
 from __future__ import annotations
 
 import logging
+import urllib.parse
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -15,6 +16,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot import metrics
+from bot.payloads import PayloadError, check, load_json
 from bot.slack.adapter import PLATFORM, SlackAdapter
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,22 @@ def signature_ok(verifier: SignatureVerifier, body: bytes, request: web.Request)
         return False
 
 
+def _check_body(raw: bytes, content_type: str) -> None:
+    """What slack-bolt will parse must be a JSON object within `bot.payloads` limits, or `PayloadError`.
+
+    Mirrors bolt's own reading (JSON, or a form whose `payload` field is JSON); bolt itself fails with an
+    AttributeError on a signed `[]` or `null`, which would be a 500.
+    """
+    text = raw.decode("utf-8")
+    if content_type.startswith("application/json") or text.lstrip().startswith(("{", "[")):
+        data = load_json(text)
+    else:
+        form = urllib.parse.parse_qs(text)
+        data = load_json(form["payload"][0]) if "payload" in form else form
+    if not isinstance(data, dict) or not data:
+        raise PayloadError(f"not a JSON object ({type(data).__name__})")
+
+
 async def slack_events(request: web.Request) -> web.Response:
     adapter = request.app[SLACK_KEY]
     raw = await request.read()
@@ -41,12 +59,19 @@ async def slack_events(request: web.Request) -> web.Response:
         metrics.UPDATES.labels(PLATFORM, "unauthorized").inc()
         return web.json_response({"error": "invalid signature"}, status=401)
     try:
+        _check_body(raw, request.headers.get("Content-Type", ""))
         bolt_request = AsyncBoltRequest(body=raw.decode("utf-8"), query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
-    except ValueError as exc:  # bad UTF-8 or JSON (JSONDecodeError is a ValueError)
-        logger.warning("slack: malformed request body: %s", type(exc).__name__)
+        check(bolt_request.body)
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON, too deep, an integer beyond 64 bits
+        logger.warning(
+            "slack: malformed request body: %s", exc if isinstance(exc, PayloadError) else type(exc).__name__
+        )
         metrics.UPDATES.labels(PLATFORM, "malformed").inc()
         return web.json_response({"error": "malformed body"}, status=400)
     if not isinstance(bolt_request.body, dict) or not bolt_request.body:
+        logger.warning(
+            "slack: a signed body that is not a JSON object (%s); answered 400", type(bolt_request.body).__name__
+        )
         metrics.UPDATES.labels(PLATFORM, "malformed").inc()
         return web.json_response({"error": "malformed body"}, status=400)
     try:

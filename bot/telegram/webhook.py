@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot import metrics
+from bot.payloads import PayloadError, load_json
 from bot.telegram.requests import PLATFORM
 
 if TYPE_CHECKING:
@@ -45,10 +45,10 @@ def make_handler(adapter: TelegramAdapter) -> web.Handler:
             logger.warning("telegram webhook: wrong or missing secret token from %s", request.remote)
             return web.Response(status=401, text="unauthorised")
         try:
-            data = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+            data = load_json(await request.read())
+        except PayloadError as exc:
             metrics.UPDATES.labels(PLATFORM, "malformed").inc()
-            logger.warning("telegram webhook: body is not JSON")
+            logger.warning("telegram webhook: body refused: %s", exc)
             return web.Response(status=400, text="malformed JSON")
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if not isinstance(update_id, int) or isinstance(update_id, bool):
