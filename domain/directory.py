@@ -60,6 +60,27 @@ def _duplicates(rows: Sequence[tuple[int, dict[str, Any]]], key: str) -> list[im
     return errors
 
 
+async def _platform_ids_taken(
+    session: AsyncSession, rows: Sequence[tuple[int, dict[str, Any]]], column: str
+) -> list[imp.RowError]:
+    """A chat id belongs to one person: auto-linking would otherwise pick one of them at random.
+
+    Refused when two rows give the same id, and when a person already in the program (another email)
+    has it; re-importing a person with their own id is fine.
+    """
+    with_id = [(number, row) for number, row in rows if row.get(column)]
+    errors = _duplicates(with_id, column)
+    ids = {row[column] for _, row in with_id}
+    if ids:
+        attribute = getattr(Person, column)
+        owners = dict((await session.execute(select(attribute, Person.email).where(attribute.in_(ids)))).all())
+        for number, row in with_id:
+            owner = owners.get(row[column])
+            if owner is not None and owner != row["email"]:
+                errors.append(imp.RowError(number, column, f"{row[column]!r} already belongs to {owner}"))
+    return errors
+
+
 def _find_or_add(
     session: AsyncSession, existing: dict[str, T], key: str, make: Callable[[], T], result: imp.ImportResult
 ) -> T:
@@ -125,6 +146,8 @@ async def import_partners(
 
 async def validate_people(session: AsyncSession, validated: imp.Validated) -> None:
     validated.errors.extend(_duplicates(validated.rows, "email"))
+    for column in ("slack_user_id", "telegram_user_id"):
+        validated.errors.extend(await _platform_ids_taken(session, validated.rows, column))
     partners = set((await session.scalars(select(Partner.external_id))).all())
     for number, row in validated.rows:
         partner = row.get("partner_id")

@@ -53,6 +53,10 @@ class Validated:
     errors: list[RowError] = field(default_factory=list)
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters no cell of a partner, people or lead file has a reason to hold (tabs and newlines are fine)."""
+
+
 def read_table(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (row number, cells) of a CSV (UTF-8, BOM allowed) or the first sheet of an XLSX."""
     if not path.is_file():
@@ -140,6 +144,9 @@ def validate_rows(rows: Iterable[tuple[int, dict[str, str]]], columns: Sequence[
             raw = (cells.get(column.name) or "").strip()
             if len(raw) > MAX_CELL:
                 row_errors.append(RowError(number, column.name, f"longer than {MAX_CELL} characters"))
+                continue
+            if CONTROL_CHARACTERS.search(raw):  # a NUL byte is refused by PostgreSQL mid-import
+                row_errors.append(RowError(number, column.name, "contains a control character (such as a NUL byte)"))
                 continue
             if not raw:
                 if column.required:

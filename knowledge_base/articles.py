@@ -18,6 +18,7 @@ fix all files in one pass instead of one error per run.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,30 @@ def _str_list(value: Any, name: str, path: str) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
+MAX_ARTICLE_BYTES = 1_000_000
+"""An article is read in a chat: a megabyte is several hundred pages, so anything larger is a mistake."""
+MAX_FRONT_MATTER_CHARS = 16_000
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML without aliases (`*name`: a "billion laughs" bomb expands to gigabytes), and with dates
+    kept as the text written (`date: 2026-01-01` is metadata, not a value the database must store)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.YAMLError(f"aliases (*name) are not allowed in front matter (line {mark.line + 1})")
+        return super().compose_node(parent, index)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+def _plain(value: Any) -> Any:
+    """Front-matter values kept in `extra` as JSON-able data (a `!!binary` or `!!set` becomes its text)."""
+    return json.loads(json.dumps(value, default=str))
+
+
 def _split_front_matter(text: str, path: str) -> tuple[str, str]:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     if not text.startswith("---\n"):
@@ -89,8 +114,10 @@ def _split_front_matter(text: str, path: str) -> tuple[str, str]:
 def parse_article(text: str, path: str) -> Article:
     """Parse one article; raises ``ArticleError(path, reason)`` on any problem."""
     front, body = _split_front_matter(text, path)
+    if len(front) > MAX_FRONT_MATTER_CHARS:
+        raise ArticleError(path, f"front matter is longer than {MAX_FRONT_MATTER_CHARS} characters")
     try:
-        meta = yaml.safe_load(front)
+        meta = yaml.load(front, Loader=_FrontMatterLoader)
     except yaml.YAMLError as exc:
         raise ArticleError(path, f"bad YAML in front matter: {str(exc).splitlines()[0]}") from None
     if not isinstance(meta, dict):
@@ -115,13 +142,16 @@ def parse_article(text: str, path: str) -> Article:
         language=language,
         audience=audience,
         aliases=_str_list(meta.get("aliases"), "aliases", path),
-        extra={str(k): v for k, v in meta.items() if k not in _KNOWN_KEYS},
+        extra={str(k): _plain(v) for k, v in meta.items() if k not in _KNOWN_KEYS},
         path=path,
     )
 
 
 def _read(path: Path) -> str:
     try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise ArticleError(str(path), f"{size:,} bytes; an article may have at most {MAX_ARTICLE_BYTES:,}")
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ArticleError(str(path), f"not UTF-8 text (byte {exc.start})") from None
