@@ -287,6 +287,7 @@ CAPABILITY = Capability(
             directory.validate_partners,
             directory.import_partners,
             help="Partners: partner_id, name, type, tier, region, country, verticals, products, cam_email, …",
+            batch=None,  # a partner may name its parent further down the file
         ),
         "people": ImportKind(
             directory.PEOPLE_COLUMNS,

@@ -43,6 +43,8 @@ class ImportKind:
     write: Callable[..., Awaitable[ImportResult]]
     context: Callable[[Deps], dict[str, Any]] = _nothing
     help: str = ""
+    batch: int | None = 500
+    """Rows per write transaction; None writes the file in one (rows that refer to each other)."""
 
 
 @dataclass(frozen=True)
