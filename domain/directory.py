@@ -73,7 +73,9 @@ async def _platform_ids_taken(
     ids = {row[column] for _, row in with_id}
     if ids:
         attribute = getattr(Person, column)
-        owners = dict((await session.execute(select(attribute, Person.email).where(attribute.in_(ids)))).all())
+        owners: dict[str, str] = dict(
+            (await session.execute(select(attribute, Person.email).where(attribute.in_(ids)))).all()
+        )
         for number, row in with_id:
             owner = owners.get(row[column])
             if owner is not None and owner != row["email"]:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from domain.amounts import parse_amount, readings, show_amount
 from domain.calendar import is_valid_timezone
+from domain.errors import UserFacingError
 from domain.i18n import normalize_language
 
 MAX_CELL = 5000
@@ -232,13 +234,17 @@ def semicolon_list(raw: str) -> list[str]:
 
 
 def decimal_number(raw: str) -> float:
+    """An amount in a file, read like one typed in chat (`domain.amounts`, English conventions first):
+    "48.000,00" is 48000, "1,5" is 1.5, and "1,500" is refused with both readings."""
     try:
-        value = float(raw.replace(",", "").strip())
-    except ValueError:
+        return float(parse_amount(raw, "en"))
+    except UserFacingError:
+        found = readings(raw, "en")
+        if len(found) > 1:
+            first, second = (show_amount(value, "en") for value in found)
+            message = f"{raw!r} could be {first} or {second}; write it without a thousands separator"
+            raise ValueError(message) from None
         raise ValueError(f"{raw!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError(f"{raw!r} is not a number")
-    return value
 
 
 @dataclass

@@ -346,7 +346,8 @@ class Dispatcher:
                 state.expires_at = now + forms.FORM_TTL
                 nxt = spec.fields[state.step]
                 await uow.commit()
-                return [Reply(forms.question(spec, state.step, prefill=prefill.get(nxt.name)))]
+                noted = forms.shown_back(field, value)
+                return [Reply(forms.question(spec, state.step, prefill=prefill.get(nxt.name), reason=noted))]
             context = {k: v for k, v in state.context.items() if k != "prefill"}
             await uow.session.delete(state)
             await uow.commit()

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.amounts import parse_amount, show_amount
 from domain.errors import InvalidInput
-from domain.i18n import N_, _
+from domain.i18n import N_, _, current_language
 from domain.models import ConversationState
 from handlers.model import FormField, FormSpec, Message
 
@@ -63,11 +65,19 @@ def parse_value(spec_field: FormField, raw: str | None) -> Any:
             raise InvalidInput(N_("%(value)s is not an email address."), value=text)
         text = text.lower()
     elif spec_field.kind == "number":
-        try:
-            float(text.replace(",", ""))
-        except ValueError:
-            raise InvalidInput(N_("%(value)s is not a number."), value=text) from None
+        text = str(parse_amount(text, current_language()))  # by the person's language; ambiguity refused
     return spec_field.parse(text) if spec_field.parse else text
+
+
+def shown_back(spec_field: FormField, value: Any) -> str | None:
+    """An amount as it was understood, in the person's own notation, before the form moves on: a
+    misread "48.000,00" must be caught now, not in the CAM's approval queue."""
+    if spec_field.kind != "number" or value in (None, ""):
+        return None
+    return _("%(field)s: %(value)s — noted.") % {
+        "field": spec_field.label,
+        "value": show_amount(Decimal(str(value)), current_language()),
+    }
 
 
 def _match_choice(spec_field: FormField, text: str) -> str:
