@@ -1,6 +1,6 @@
 """Imports every module that defines tables, so Alembic and test set-up see the whole schema.
 
-The core tables live in `domain/models.py` (and the knowledge base's in `domain/kb.py`); a capability's
+The core tables live in `domain/models.py` ; a capability's
 live in `domain/<capability>/models.py` and are found here by name, so adding one needs no line here.
 """
 
@@ -9,7 +9,7 @@ import importlib.util
 import pkgutil
 
 import domain
-from domain import kb, models  # noqa: F401
+from domain import models  # noqa: F401
 
 for _package in pkgutil.iter_modules(domain.__path__):
     if _package.ispkg and importlib.util.find_spec(f"domain.{_package.name}.models") is not None:

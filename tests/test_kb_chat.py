@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 import domain.kb
-from domain.kb import KbFeedback, KbSearch, KbSentenceVector, KbTicketRequest, KnowledgeBase
+from domain.kb import KnowledgeBase
+from domain.kb.models import KbFeedback, KbSearch, KbSentenceVector, KbTicketRequest
 from knowledge_base.encoder import shipped_encoder
 from tests.chat import ChatFactory
 

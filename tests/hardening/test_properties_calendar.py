@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.cli import UsageError, _parse_at, _parse_since
+from bot.cli import UsageError
+from bot.cli_operations import _parse_at, _parse_since
 from domain import importing
 from domain.calendar import (
     BusinessCalendar,
