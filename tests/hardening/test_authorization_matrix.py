@@ -35,6 +35,7 @@ from handlers.model import ChatKind, InPrivate, Notice, Reply, ReplyItem, Reques
 from handlers.router import Route
 from tests.chat import Answer, ChatFactory, Clock
 from tests.conftest import make_app
+from tests.hardening.kb_articles import INTERNAL_ARTICLE, PARTNER_ARTICLE
 from tests.leads.helpers import import_leads, lead_row, write_leads
 
 START = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
@@ -71,23 +72,6 @@ ARGS = {
     "start": "",
     "link": "",
 }
-
-PARTNER_ARTICLE = """---
-id: escalation-for-partners
-title: How escalations work for partners
-tags: [escalation, ticket]
-audience: partner
----
-When a ticket is urgent, ask for an escalation in the ticket; support answers within one business hour.
-"""
-INTERNAL_ARTICLE = """---
-id: agent-escalation-runbook
-title: Agent runbook for escalating tickets to engineering
-tags: [escalation, ticket, engineering]
-audience: internal
----
-Escalate a ticket to engineering by paging the on-call engineer through the INTERNAL-BRIDGE-7731 hotline.
-"""
 
 
 def _write_articles(folder: Path) -> None:

@@ -9,24 +9,7 @@ import pytest
 
 from domain.kb import KnowledgeBase
 from tests.chat import ChatFactory
-
-PARTNER_ARTICLE = """---
-id: escalation-for-partners
-title: How escalations work for partners
-tags: [escalation, ticket]
-audience: partner
----
-When a ticket is urgent, ask for an escalation in the ticket; support answers within one business hour.
-"""
-
-INTERNAL_ARTICLE = """---
-id: agent-escalation-runbook
-title: Agent runbook for escalating tickets to engineering
-tags: [escalation, ticket, engineering]
-audience: internal
----
-Escalate a ticket to engineering by paging the on-call engineer through the INTERNAL-BRIDGE-7731 hotline.
-"""
+from tests.hardening.kb_articles import INTERNAL_ARTICLE, PARTNER_ARTICLE
 
 SECRET = "INTERNAL-BRIDGE-7731"
 INTERNAL_TITLE = "Agent runbook"
