@@ -6,6 +6,7 @@ Commands and buttons call the domain (domain/leads) in one unit of work each; re
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from domain.errors import InvalidInput
@@ -159,13 +160,19 @@ async def accept_action(req: Request, deps: Deps) -> list[ReplyItem]:
     return items
 
 
-@router.action("lead.decline", roles=PARTNER_ROLES)
-async def decline_action(req: Request, deps: Deps) -> list[ReplyItem]:
+async def _let_go(req: Request, deps: Deps, let_go: Callable[..., Awaitable[object]]) -> str:
+    """Decline or release: the domain passes the lead on; the lead's id, for the reply."""
     assert req.person is not None
     async with deps.uow() as uow:
-        await claims.decline(uow.session, req.person, req.value, deps.now(), lead_policy(deps))
+        await let_go(uow.session, req.person, req.value, deps.now(), lead_policy(deps))
         name = (await lookup.find(uow.session, req.value)).external_id
         await uow.commit()
+    return name
+
+
+@router.action("lead.decline", roles=PARTNER_ROLES)
+async def decline_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    name = await _let_go(req, deps, claims.decline)
     return [
         Notice(_("Declined.")),
         Reply(Message(text=_("You declined lead %(lead)s; it goes to the next partner.") % {"lead": name})),
@@ -237,11 +244,7 @@ async def disqualify_submitted(
 
 @router.action("lead.release", roles=PARTNER_ROLES)
 async def release_action(req: Request, deps: Deps) -> list[ReplyItem]:
-    assert req.person is not None
-    async with deps.uow() as uow:
-        await holding.release(uow.session, req.person, req.value, deps.now(), lead_policy(deps))
-        name = (await lookup.find(uow.session, req.value)).external_id
-        await uow.commit()
+    name = await _let_go(req, deps, holding.release)
     return [
         Notice(_("Released.")),
         Reply(Message(text=_("You released lead %(lead)s; it will be offered to other partners.") % {"lead": name})),
