@@ -52,7 +52,7 @@ def _instrument(stamps: dict[str, float]) -> None:
 
 
 async def setup(url: str) -> None:
-    from domain.models import ChatIdentity, Partner, Person
+    from domain.models import Identity, Partner, Person
 
     app = _app(url)
     await app.migrate()
@@ -95,9 +95,9 @@ async def setup(url: str) -> None:
         )
         people = dict((await s.execute(select(Person.email, Person.id))).all())
         await s.execute(
-            insert(ChatIdentity),
+            insert(Identity),
             [
-                {"person_id": pid, "platform": "console", "user_id": email, "chat_id": email, "linked_at": now}
+                {"person_id": pid, "platform": "console", "external_id": email, "chat_id": email, "linked_at": now}
                 for email, pid in people.items()
             ],
         )

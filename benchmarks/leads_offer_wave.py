@@ -47,7 +47,7 @@ from bot.app import App, build_app  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.importer import import_file  # noqa: E402
 from bot.slack.transport import SlackTransport  # noqa: E402
-from domain.models import ChatIdentity, OutboxMessage, Person  # noqa: E402
+from domain.models import Identity, OutboxMessage, Person  # noqa: E402
 from tests.fakes.slack_api import FakeSlackAPI  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI  # noqa: E402
 
@@ -126,7 +126,7 @@ async def _link_everyone(app: App, slack: FakeSlackAPI, n: int) -> dict[str, lis
                 chat_id = slack.dm_channel(user_id)
             chats[platform].append(chat_id)
             rows.append(
-                ChatIdentity(person_id=ids[email], platform=platform, user_id=user_id, chat_id=chat_id, linked_at=now)
+                Identity(person_id=ids[email], platform=platform, external_id=user_id, chat_id=chat_id, linked_at=now)
             )
         uow.session.add_all(rows)
         await uow.commit()

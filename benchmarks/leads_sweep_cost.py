@@ -55,8 +55,9 @@ def bulk_load(path: str, total: int, due: int) -> None:
         [(n, f"rep{n}@p{n}.example", f"Rep {n}", n, now, now) for n in range(1, PARTNERS + 1)],
     )
     db.executemany(
-        "INSERT INTO chat_identities (person_id, platform, user_id, chat_id, linked_at) VALUES (?, 'console', ?, ?, ?)",
-        [(n, f"rep{n}@p{n}.example", f"rep{n}@p{n}.example", now) for n in range(1, PARTNERS + 1)],
+        "INSERT INTO identities (person_id, platform, external_id, chat_id, linked_at, created_at) "
+        "VALUES (?, 'console', ?, ?, ?, ?)",
+        [(n, f"rep{n}@p{n}.example", f"rep{n}@p{n}.example", now, now) for n in range(1, PARTNERS + 1)],
     )
     columns = (
         "external_id, company, region, product, priority, assignment, status, mode, round, partner_id,"

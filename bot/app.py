@@ -109,7 +109,6 @@ def build_app(
         calendar=calendar,
         default_language=settings.language,
         default_quiet_hours=settings.quiet_hours,
-        telegram_bot_username=settings.telegram_bot_username,
         clock=clock,
     )
     for capability in capabilities:

@@ -225,6 +225,7 @@ def kb_search(
 @app.command("link-code")
 def link_code(email: str, database_url: DatabaseUrl = None, debug: Debug = False) -> None:
     """Print a one-time link code (valid 7 days) and the Telegram deep link for that person."""
+    from bot.telegram.requests import start_link
     from domain import linking
 
     async def go() -> None:
@@ -233,7 +234,7 @@ def link_code(email: str, database_url: DatabaseUrl = None, debug: Debug = False
                 issued = await linking.issue_code(uow.session, email, application.deps.now())
                 await uow.commit()
         typer.echo(issued.code)
-        link = linking.deep_link(application.settings.telegram_bot_username, issued.code)
+        link = start_link(application.settings.telegram_bot_username, issued.code)
         typer.echo(f"code for {issued.person_name}, valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
         if link:
             typer.echo(link)

@@ -37,7 +37,7 @@ from domain import outbox
 from domain.calendar import BusinessCalendar, parse_quiet_hours
 from domain.db import UowFactory
 from domain.i18n import _, use_language
-from domain.models import ChatIdentity, OutboxMessage
+from domain.models import OutboxMessage
 from domain.people import PersonView, by_id, view_of
 from handlers.dispatch import Dispatcher
 
@@ -213,11 +213,11 @@ class Sender:
                 return view, Target(row.platform, row.chat_id)
             if person is None:
                 return None, None
-            identities: list[ChatIdentity] = sorted(person.identities, key=lambda i: i.linked_at, reverse=True)
+            identities = person.linked_identities
             preferred = [i for i in identities if i.platform == person.preferred_platform]
             for ident in preferred + identities:
                 if ident.platform in self.transports:
-                    return view, Target(ident.platform, ident.chat_id)
+                    return view, Target(ident.platform, ident.chat_id or "")
             if identities:
                 return view, Target(identities[0].platform, "")
             return view, None

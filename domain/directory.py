@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from domain import importing as imp
-from domain.models import Partner, Person
+from domain.addresses import Address
+from domain.models import Identity, Partner, Person
 from domain.people import PARTNER_ROLES, ROLES
 
 PARTNER_TYPES = ("reseller", "msp", "si", "distributor", "referral", "technology")
@@ -27,7 +30,6 @@ PARTNER_COLUMNS = (
     imp.Column("products", imp.semicolon_list),
     imp.Column("cam_email", imp.email),
     imp.Column("parent_partner_id", imp.id_text),
-    imp.Column("slack_channel", imp.text(100)),
     imp.Column("timezone", imp.timezone),
     imp.Column("language", imp.language),
     imp.Column("joined_on", imp.date),
@@ -38,11 +40,30 @@ PEOPLE_COLUMNS = (
     imp.Column("name", imp.text(200), required=True),
     imp.Column("role", imp.one_of(*sorted(ROLES)), required=True),
     imp.Column("partner_id", imp.id_text),
-    imp.Column("slack_user_id", imp.text(32)),
-    imp.Column("telegram_user_id", imp.text(32)),
     imp.Column("timezone", imp.timezone),
     imp.Column("language", imp.language),
 )
+
+
+@dataclass(frozen=True)
+class IdentityColumn:
+    """A file column that holds a messenger's ids: user ids in the people file, a channel in partners.
+
+    The messengers (handlers.messengers) name these columns; the directory only stores what they hold
+    under the platform name they give.
+    """
+
+    column: str
+    platform: str
+
+
+def partner_columns(channels: Sequence[IdentityColumn]) -> tuple[imp.Column, ...]:
+    return PARTNER_COLUMNS + tuple(imp.Column(c.column, imp.text(100)) for c in channels)
+
+
+def people_columns(identities: Sequence[IdentityColumn]) -> tuple[imp.Column, ...]:
+    return PEOPLE_COLUMNS + tuple(imp.Column(c.column, imp.text(32)) for c in identities)
+
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
@@ -61,21 +82,24 @@ def _duplicates(rows: Sequence[tuple[int, dict[str, Any]]], key: str) -> list[im
 
 
 async def _platform_ids_taken(
-    session: AsyncSession, rows: Sequence[tuple[int, dict[str, Any]]], column: str
+    session: AsyncSession, rows: Sequence[tuple[int, dict[str, Any]]], source: IdentityColumn
 ) -> list[imp.RowError]:
     """A chat id belongs to one person: auto-linking would otherwise pick one of them at random.
 
     Refused when two rows give the same id, and when a person already in the program (another email)
-    has it; re-importing a person with their own id is fine.
+    has it, imported or linked; re-importing a person with their own id is fine.
     """
+    column = source.column
     with_id = [(number, row) for number, row in rows if row.get(column)]
     errors = _duplicates(with_id, column)
     ids = {row[column] for _, row in with_id}
     if ids:
-        attribute = getattr(Person, column)
-        owners: dict[str, str] = dict(
-            (await session.execute(select(attribute, Person.email).where(attribute.in_(ids)))).all()
+        owned = (
+            select(Identity.external_id, Person.email)
+            .join(Person, Person.id == Identity.person_id)
+            .where(Identity.platform == source.platform, Identity.external_id.in_(ids))
         )
+        owners: dict[str, str] = dict((await session.execute(owned)).all())
         for number, row in with_id:
             owner = owners.get(row[column])
             if owner is not None and owner != row["email"]:
@@ -117,7 +141,11 @@ async def validate_partners(session: AsyncSession, validated: imp.Validated) -> 
 
 
 async def import_partners(
-    session: AsyncSession, validated: imp.Validated, *, progress: Progress | None = None
+    session: AsyncSession,
+    validated: imp.Validated,
+    *,
+    channels: Sequence[IdentityColumn] = (),
+    progress: Progress | None = None,
 ) -> imp.ImportResult:
     """Upsert by `partner_id`; rows with errors were already reported and are left out."""
     result = imp.ImportResult(skipped=list(validated.errors))
@@ -132,7 +160,9 @@ async def import_partners(
         partner.verticals = row["verticals"] or []
         partner.products = row["products"] or []
         partner.cam_email = row["cam_email"]
-        partner.slack_channel = row["slack_channel"]
+        partner.cam_channel = next(
+            (str(Address(c.platform, row[c.column])) for c in channels if row.get(c.column)), None
+        )
         partner.timezone = row["timezone"]
         partner.language = row["language"]
         partner.joined_on = row["joined_on"]
@@ -146,10 +176,12 @@ async def import_partners(
     return result
 
 
-async def validate_people(session: AsyncSession, validated: imp.Validated) -> None:
+async def validate_people(
+    session: AsyncSession, validated: imp.Validated, *, identities: Sequence[IdentityColumn] = ()
+) -> None:
     validated.errors.extend(_duplicates(validated.rows, "email"))
-    for column in ("slack_user_id", "telegram_user_id"):
-        validated.errors.extend(await _platform_ids_taken(session, validated.rows, column))
+    for source in identities:
+        validated.errors.extend(await _platform_ids_taken(session, validated.rows, source))
     partners = set((await session.scalars(select(Partner.external_id))).all())
     for number, row in validated.rows:
         partner = row.get("partner_id")
@@ -165,18 +197,22 @@ async def validate_people(session: AsyncSession, validated: imp.Validated) -> No
 
 
 async def import_people(
-    session: AsyncSession, validated: imp.Validated, *, progress: Progress | None = None
+    session: AsyncSession,
+    validated: imp.Validated,
+    *,
+    identities: Sequence[IdentityColumn] = (),
+    progress: Progress | None = None,
 ) -> imp.ImportResult:
     result = imp.ImportResult(skipped=list(validated.errors))
     partners = {p.external_id: p.id for p in (await session.scalars(select(Partner))).all()}
-    existing = {p.email: p for p in (await session.scalars(select(Person))).all()}
+    existing = {p.email: p for p in (await session.scalars(select(Person).options(selectinload(Person.identities))))}
     for _, row in _drop(validated.rows, validated.errors):
         email = row["email"]
-        person = _find_or_add(session, existing, email, partial(Person, email=email), result)
+        person = _find_or_add(session, existing, email, partial(Person, email=email, identities=[]), result)
         person.name, person.role = row["name"], row["role"]
         person.partner_id = partners[row["partner_id"]] if row.get("partner_id") else None
-        person.slack_user_id = row["slack_user_id"]
-        person.telegram_user_id = row["telegram_user_id"]
+        for source in identities:
+            _import_identity(person, source.platform, row.get(source.column))
         if row["timezone"]:
             person.timezone = row["timezone"]
         if row["language"]:
@@ -185,3 +221,15 @@ async def import_people(
             progress(1)
     await session.flush()
     return result
+
+
+def _import_identity(person: Person, platform: str, external_id: str | None) -> None:
+    """The file's id for this platform replaces an earlier imported one; linked accounts stay.
+
+    An account the person linked themselves is kept whatever the file says: it is proven by use.
+    """
+    for identity in [i for i in person.identities if i.platform == platform and i.linked_at is None]:
+        if identity.external_id != external_id:
+            person.identities.remove(identity)  # deleted as an orphan
+    if external_id and not any(i.platform == platform and i.external_id == external_id for i in person.identities):
+        person.identities.append(Identity(platform=platform, external_id=external_id))

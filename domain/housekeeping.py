@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from domain.models import ConversationState, ProcessedUpdate
 from domain.sweeps import Sweep, SweepContext
 
-# Slack retries for about an hour and Telegram keeps updates for 24 h; a week is far beyond any redelivery.
+# Messengers redeliver an update for an hour or keep it for a day at most; a week is far beyond any redelivery.
 PROCESSED_UPDATES_KEPT = dt.timedelta(days=7)
 
 

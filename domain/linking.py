@@ -8,16 +8,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
+from domain.addresses import Address
 from domain.errors import InvalidInput
 from domain.i18n import N_
 from domain.models import LinkCode, Person
-from domain.people import attach_identity, by_email, by_id
+from domain.people import attach_identity, by_email, by_id, identity
 from domain.sweeps import Sweep, SweepContext
 
 CODE_VALIDITY = dt.timedelta(days=7)
 LINK_REMINDER_AFTER = dt.timedelta(days=3)
-# Telegram allows A-Za-z0-9_- in the start parameter; 24 url-safe characters carry 144 bits.
+# Deep-link start parameters allow A-Za-z0-9_-; 24 url-safe characters carry 144 bits.
 CODE_BYTES = 18
 
 
@@ -88,7 +90,7 @@ async def auto_link_by_email(
     username: str | None,
     now: dt.datetime,
 ) -> Person | None:
-    """Link a platform account whose verified email (Slack `users.info`) matches a person."""
+    """Link a platform account whose email the platform verified (its profile) to that person."""
     person = await by_email(session, email)
     if person is None:
         return None
@@ -102,22 +104,15 @@ async def auto_link_by_import(
     session: AsyncSession, *, platform: str, user_id: str, chat_id: str, username: str | None, now: dt.datetime
 ) -> Person | None:
     """Link on first contact a person whose platform user id the operator imported (people file)."""
-    column = {"slack": Person.slack_user_id, "telegram": Person.telegram_user_id}.get(platform)
-    if column is None:
+    imported = await identity(session, platform, user_id)
+    if imported is None or imported.linked_at is not None:
         return None
-    person = (await session.scalars(select(Person).where(column == user_id))).first()
-    if person is None:
-        return None
-    person = await by_id(session, person.id)
+    person = await by_id(session, imported.person_id)
     assert person is not None
     await attach_identity(
         session, person, platform=platform, user_id=user_id, chat_id=chat_id, username=username, now=now
     )
     return person
-
-
-def deep_link(bot_username: str | None, code: str) -> str | None:
-    return f"https://t.me/{bot_username}?start={code}" if bot_username else None
 
 
 async def expire_link_codes(ctx: SweepContext) -> int:
@@ -133,13 +128,14 @@ async def expire_link_codes(ctx: SweepContext) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _imported_address(person: Person) -> tuple[str, str] | None:
-    """A chat the operator's people file gave us for someone who never wrote to the bot."""
-    if person.slack_user_id:
-        return "slack", person.slack_user_id
-    if person.telegram_user_id:
-        return "telegram", person.telegram_user_id
-    return None
+def _imported_address(person: Person) -> Address | None:
+    """A chat the operator's people file gave us for someone who never wrote to the bot.
+
+    A user id is the private chat's id on the messengers that take one; where the platform refuses a
+    first message from a bot, the outbox shows the person as not reachable yet.
+    """
+    imported = [i for i in person.identities if i.linked_at is None]
+    return Address(imported[0].platform, imported[0].external_id) if imported else None
 
 
 async def remind_unlinked(ctx: SweepContext) -> int:
@@ -154,6 +150,7 @@ async def remind_unlinked(ctx: SweepContext) -> int:
         query = (
             select(Person)
             .where(Person.linked_at.is_(None), Person.link_reminded_at.is_(None), Person.invited_at <= cutoff)
+            .options(selectinload(Person.identities))
             .order_by(Person.invited_at)
             .limit(1000)
         )
@@ -170,8 +167,8 @@ async def remind_unlinked(ctx: SweepContext) -> int:
                     kind="link.reminder",
                     payload=payload,
                     person_id=person.id,
-                    platform=address[0],
-                    chat_id=address[1],
+                    platform=address.platform,
+                    chat_id=address.chat_id,
                     business_days_only=True,
                     now=ctx.at,
                 )

@@ -85,7 +85,8 @@ class Partner(Base):
     products: Mapped[list[str]] = mapped_column(default=list)
     cam_email: Mapped[str | None] = mapped_column(String(254))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
-    slack_channel: Mapped[str | None] = mapped_column(String(100))
+    # Where CAM alerts about this partner go, as an address "platform:chat id" (domain.addresses).
+    cam_channel: Mapped[str | None] = mapped_column(String(120))
     timezone: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(10))
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -103,8 +104,6 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"), index=True)
-    slack_user_id: Mapped[str | None] = mapped_column(String(32))
-    telegram_user_id: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(10))
     quiet_hours: Mapped[str | None] = mapped_column(String(20))
@@ -117,22 +116,36 @@ class Person(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     partner: Mapped[Partner | None] = relationship(back_populates="people")
-    identities: Mapped[list[ChatIdentity]] = relationship(back_populates="person")
+    identities: Mapped[list[Identity]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+    @property
+    def linked_identities(self) -> list[Identity]:
+        """The accounts that have written to the bot, newest first: the chats a push can reach."""
+        linked = [i for i in self.identities if i.linked_at is not None and i.chat_id]
+        return sorted(linked, key=lambda i: i.linked_at or utcnow(), reverse=True)
 
 
-class ChatIdentity(Base):
-    """One account of a person on one platform, and the private chat the bot reaches them in."""
+class Identity(Base):
+    """One account of a person on one messenger: `(person, platform, external id)`.
 
-    __tablename__ = "chat_identities"
-    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    The platform is an opaque name the messenger adapters give; a fourth messenger is one more
+    kind of row, not a column. A row the operator imported (the people file's user-id columns) has
+    no chat and no `linked_at` until that account first writes to the bot; then it holds the
+    private chat the bot reaches the person in. One account belongs to one person: the database
+    refuses a second row for the same `(platform, external_id)`.
+    """
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     platform: Mapped[str] = mapped_column(String(20))
-    user_id: Mapped[str] = mapped_column(String(64))
-    chat_id: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str | None] = mapped_column(String(64))
     username: Mapped[str | None] = mapped_column(String(100))
-    linked_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    linked_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     person: Mapped[Person] = relationship(back_populates="identities")
 

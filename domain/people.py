@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Select, select
@@ -11,12 +13,13 @@ from sqlalchemy.orm import joinedload
 
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_, normalize_language
-from domain.models import ChatIdentity, Partner, Person
+from domain.models import Identity, Partner, Person
 
 PARTNER_ROLES = frozenset({"partner_rep", "partner_admin"})
 STAFF_ROLES = frozenset({"cam", "support_agent", "support_manager", "admin"})
 ROLES = PARTNER_ROLES | STAFF_ROLES
-PLATFORMS = ("slack", "telegram", "console")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def view_of(person: Person) -> PersonView:
         quiet_hours=person.quiet_hours,
         urgent_in_quiet_hours=person.urgent_in_quiet_hours,
         preferred_platform=person.preferred_platform,
-        platforms=tuple(sorted({i.platform for i in person.identities})),
+        platforms=tuple(sorted({i.platform for i in person.linked_identities})),
     )
 
 
@@ -86,13 +89,16 @@ async def require_by_email(session: AsyncSession, email: str) -> Person:
 
 
 async def by_identity(session: AsyncSession, platform: str, user_id: str) -> Person | None:
-    match = select(ChatIdentity.person_id).where(ChatIdentity.platform == platform, ChatIdentity.user_id == user_id)
+    """The person whose linked account this is; an id only imported is not a link yet."""
+    match = select(Identity.person_id).where(
+        Identity.platform == platform, Identity.external_id == user_id, Identity.linked_at.is_not(None)
+    )
     query = _person_query().where(Person.id.in_(match.scalar_subquery()))
     return (await session.scalars(query)).unique().first()
 
 
-async def identity(session: AsyncSession, platform: str, user_id: str) -> ChatIdentity | None:
-    query = select(ChatIdentity).where(ChatIdentity.platform == platform, ChatIdentity.user_id == user_id)
+async def identity(session: AsyncSession, platform: str, user_id: str) -> Identity | None:
+    query = select(Identity).where(Identity.platform == platform, Identity.external_id == user_id)
     return (await session.scalars(query)).first()
 
 
@@ -105,17 +111,27 @@ async def attach_identity(
     chat_id: str,
     username: str | None,
     now: dt.datetime,
-) -> ChatIdentity:
-    """Link a platform account to a person; one account belongs to one person only."""
+) -> Identity:
+    """Link a platform account to a person; one account belongs to one person only.
+
+    An account only imported for someone else (the operator's file) goes to whoever proves it by
+    spending that person's link code in it: the file may be wrong, the chat is not.
+    """
     existing = await identity(session, platform, user_id)
     if existing is not None and existing.person_id != person.id:
-        raise InvalidInput(N_("This chat account is already linked to someone else. Ask your admin to unlink it."))
+        if existing.linked_at is not None:
+            raise InvalidInput(N_("This chat account is already linked to someone else. Ask your admin to unlink it."))
+        logger.warning(
+            "%s account %s was imported for person %s; linked by %s", platform, user_id, existing.person_id, person.id
+        )
+        await session.delete(existing)
+        await session.flush()
+        existing = None
     if existing is None:
-        existing = ChatIdentity(platform=platform, user_id=user_id, chat_id=chat_id, username=username, linked_at=now)
-        session.add(existing)
+        existing = Identity(platform=platform, external_id=user_id)
         person.identities.append(existing)
-    else:
-        existing.chat_id, existing.username = chat_id, username
+    existing.chat_id, existing.username = chat_id, username
+    existing.linked_at = existing.linked_at or now
     if person.linked_at is None:
         person.linked_at = now
     return existing
@@ -135,8 +151,12 @@ def update_preferences(
     quiet_hours: str | None = None,
     urgent_in_quiet_hours: bool | None = None,
     preferred_platform: str | None = None,
+    platforms: Sequence[str] = (),
 ) -> None:
-    """Apply validated preference changes; each argument left None is unchanged."""
+    """Apply validated preference changes; each argument left None is unchanged.
+
+    ``platforms`` are the messengers a preferred platform may name (the domain knows none itself).
+    """
     from domain.calendar import is_valid_timezone, parse_quiet_hours
 
     if language is not None:
@@ -159,6 +179,6 @@ def update_preferences(
     if urgent_in_quiet_hours is not None:
         person.urgent_in_quiet_hours = urgent_in_quiet_hours
     if preferred_platform is not None:
-        if preferred_platform not in PLATFORMS:
+        if preferred_platform not in platforms:
             raise InvalidInput(N_("Unknown platform %(platform)s."), platform=preferred_platform)
         person.preferred_platform = preferred_platform

@@ -5,6 +5,7 @@ housekeeping sweeps (link codes and reminders, expired forms, processed update i
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from domain import directory, housekeeping, linking
@@ -15,6 +16,7 @@ from domain.people import PersonView, by_id, update_preferences, view_of
 from handlers.capability import Capability, ImportKind
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
+from handlers.messengers import MESSENGERS, PARTNER_CHANNEL_COLUMNS, PEOPLE_ID_COLUMNS, PLATFORMS
 from handlers.model import FormField, FormSpec, Message, OpenForm, Reply, ReplyItem, Request
 from handlers.router import Router
 
@@ -119,7 +121,7 @@ def _settings_message(person: PersonView, deps: Deps) -> Message:
             "/settings timezone Europe/Berlin",
             "/settings quiet 21:00-07:00  " + _("(or off)"),
             "/settings urgent on|off",
-            "/settings platform slack|telegram",
+            "/settings platform " + "|".join(PLATFORMS),
         ],
         footer=_("Change one setting at a time with the commands above."),
     )
@@ -166,7 +168,7 @@ def settings_form() -> FormSpec:
                 _("Preferred platform"),
                 "choice",
                 required=False,
-                choices=(("slack", "Slack"), ("telegram", "Telegram"), ("console", _("Terminal"))),
+                choices=tuple((m.platform, _(m.label)) for m in MESSENGERS),
             ),
         ),
     )
@@ -233,7 +235,7 @@ async def _apply(req: Request, deps: Deps, changes: dict[str, Any]) -> list[Repl
     async with deps.uow() as uow:
         person = await by_id(uow.session, req.person.id)
         assert person is not None
-        update_preferences(person, **changes)
+        update_preferences(person, **changes, platforms=PLATFORMS)
         await uow.commit()
         view = view_of(person)
     set_language(view.language or deps.default_language)
@@ -283,16 +285,16 @@ CAPABILITY = Capability(
     sweeps=lambda deps: (*linking.SWEEPS, *housekeeping.SWEEPS),
     imports={
         "partners": ImportKind(
-            directory.PARTNER_COLUMNS,
+            directory.partner_columns(PARTNER_CHANNEL_COLUMNS),
             directory.validate_partners,
-            directory.import_partners,
+            partial(directory.import_partners, channels=PARTNER_CHANNEL_COLUMNS),
             help="Partners: partner_id, name, type, tier, region, country, verticals, products, cam_email, …",
             batch=None,  # a partner may name its parent further down the file
         ),
         "people": ImportKind(
-            directory.PEOPLE_COLUMNS,
-            directory.validate_people,
-            directory.import_people,
+            directory.people_columns(PEOPLE_ID_COLUMNS),
+            partial(directory.validate_people, identities=PEOPLE_ID_COLUMNS),
+            partial(directory.import_people, identities=PEOPLE_ID_COLUMNS),
             help="Partner users and vendor staff: email, name, role, partner_id, slack_user_id, …",
         ),
     },

@@ -63,7 +63,6 @@ class Deps:
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
     default_language: str = "en"
     default_quiet_hours: str = "20:00-08:00"
-    telegram_bot_username: str | None = None
     clock: Callable[[], dt.datetime] = _utcnow
     services: Services = field(default_factory=Services)
 

@@ -119,7 +119,7 @@ class Dispatcher:
             if person is not None or not req.chat.is_private:
                 return view_of(person) if person is not None else None
         async with self.deps.uow() as uow:
-            # First contact: link a platform id the operator imported, or a verified email (Slack).
+            # First contact: link a platform id the operator imported, or an email the platform verified.
             person = await linking.auto_link_by_import(
                 uow.session,
                 platform=req.platform,

@@ -52,3 +52,17 @@ def test_only_the_adapters_import_a_chat_sdk() -> None:
         and not str(path.relative_to(ROOT)).startswith(allowed)
     ]
     assert wrong == []
+
+
+PLATFORM_WORDS = ("slack", "telegram", "t.me", "console", "block kit", "mrkdwn")
+
+
+def test_no_module_in_the_domain_names_a_platform() -> None:
+    """Platforms are opaque names the adapters give (handlers.messengers); the domain never says one."""
+    named = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in (ROOT / "domain").rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(word in line.lower() for word in PLATFORM_WORDS)
+    ]
+    assert named == []

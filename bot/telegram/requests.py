@@ -26,6 +26,11 @@ class Incoming:
     callback_query_id: str | None = None
 
 
+def start_link(bot_username: str | None, code: str) -> str | None:
+    """The deep link that opens the bot and sends `/start CODE`: one tap links a phone."""
+    return f"https://t.me/{bot_username}?start={code}" if bot_username else None
+
+
 @dataclass(frozen=True)
 class Translator:
     """Knows our bot's username, to tell `/cmd@OurBot` from a command meant for another bot."""

@@ -16,16 +16,17 @@ from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.addresses import Address
 from domain.leads.eligibility import Verdict, eligible, judge, open_lead_counts
 from domain.leads.models import Lead, LeadEvent, LeadOffer, LeadRotation
 from domain.leads.policy import LeadPolicy
-from domain.models import ChatIdentity, Partner, Person
+from domain.models import Identity, Partner, Person
 from domain.outbox import Push, enqueue, enqueue_many
 from domain.people import PARTNER_ROLES
 
 logger = logging.getLogger(__name__)
 
-# Telegram carries "{action}|{value}" in at most 64 bytes; the longest is "lead.update|REF:disqualified".
+# The tightest messenger carries "{action}|{value}" in at most 64 bytes; the longest is "lead.update|REF:disqualified".
 MAX_REF_BYTES = 36
 NO_DUES: dict[str, Any] = {
     "offer_expires_at": None,
@@ -36,7 +37,7 @@ NO_DUES: dict[str, Any] = {
 
 
 def lead_ref(lead: Lead) -> str:
-    """What buttons carry: the lead id when short enough for Telegram, else `#<row id>`."""
+    """What buttons carry: the lead id when short enough for every messenger, else `#<row id>`."""
     return lead.external_id if len(lead.external_id.encode()) <= MAX_REF_BYTES else f"#{lead.id}"
 
 
@@ -94,7 +95,7 @@ async def recipients(session: AsyncSession, partner_ids: Iterable[int]) -> list[
     ids = list(partner_ids)
     if not ids:
         return []
-    linked = exists().where(ChatIdentity.person_id == Person.id)
+    linked = exists().where(Identity.person_id == Person.id, Identity.linked_at.is_not(None))
     rows = await session.execute(
         select(Person.id, Person.partner_id)
         .where(Person.partner_id.in_(ids), Person.role.in_(PARTNER_ROLES), linked)
@@ -283,15 +284,19 @@ async def close_offer_messages(
     return await enqueue_many(session, pushes, now=now)
 
 
+def _address_target(address: Address) -> dict[str, Any]:
+    return {"platform": address.platform, "chat_id": address.chat_id}
+
+
 async def cam_targets(session: AsyncSession, partners: Sequence[Partner], policy: LeadPolicy) -> list[dict[str, Any]]:
-    """Where CAM alerts go: the partner's Slack channel, else the program's CAM channel, else the CAM."""
+    """Where CAM alerts go: the partner's own channel, else the program's CAM channel, else the CAM."""
     targets: dict[str, dict[str, Any]] = {}
     if not partners and policy.cam_channel:
-        targets["slack:" + policy.cam_channel] = {"platform": "slack", "chat_id": policy.cam_channel}
+        targets[str(policy.cam_channel)] = _address_target(policy.cam_channel)
     for partner in partners:
-        channel = partner.slack_channel or policy.cam_channel
+        channel = Address.parse(partner.cam_channel) or policy.cam_channel
         if channel:
-            targets.setdefault("slack:" + channel, {"platform": "slack", "chat_id": channel})
+            targets.setdefault(str(channel), _address_target(channel))
         elif partner.cam_email:
             cam_id = await session.scalar(select(Person.id).where(Person.email == partner.cam_email))
             if cam_id is not None:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from domain.addresses import Address
 from domain.calendar import BusinessCalendar, add_business_hours
 
 PRIORITIES = ("hot", "warm", "cold")
@@ -38,12 +39,12 @@ def _weights() -> dict[str, int]:
 
 @dataclass(frozen=True)
 class LeadPolicy:
-    """Windows, SLAs, capacities and weights; `cam_channel` is PARTNERBOT_SLACK_CAM_CHANNEL.
+    """Windows, SLAs, capacities and weights; `cam_channel` is the program's channel for CAM alerts.
 
     The windows are counted in business days of `calendar` (see `deadline`).
     """
 
-    cam_channel: str | None = None
+    cam_channel: Address | None = None
     offer_window: dt.timedelta = dt.timedelta(hours=24)
     acceptance_window: dt.timedelta = dt.timedelta(hours=24)
     followup_sla: dict[str, dt.timedelta] = field(default_factory=_sla)

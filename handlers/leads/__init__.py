@@ -19,6 +19,7 @@ from handlers.deps import Deps
 from handlers.leads import assigning, notifications, working
 from handlers.leads.cards import lead_policy
 from handlers.leads.routes import router
+from handlers.messengers import CAM_CHANNEL_SETTINGS, program_cam_channel
 
 __all__ = ["CAPABILITY", "assigning", "notifications", "working"]
 
@@ -27,8 +28,8 @@ DEMO = Path(__file__).resolve().parent / "demo"
 
 def _services(deps: Deps, setting: Setting) -> Iterable[object]:
     """The program's numbers, its windows counted on the program's business calendar; CAM alerts go to
-    PARTNERBOT_SLACK_CAM_CHANNEL when it is set."""
-    return [LeadPolicy(cam_channel=setting("slack_cam_channel"), calendar=deps.calendar)]
+    the program's CAM channel when one is set (handlers.messengers)."""
+    return [LeadPolicy(cam_channel=program_cam_channel(setting), calendar=deps.calendar)]
 
 
 def _sweeps(deps: Deps) -> Sequence[Sweep]:
@@ -42,7 +43,7 @@ def _import_context(deps: Deps) -> dict[str, Any]:
 CAPABILITY = Capability(
     name="leads",
     router=router,
-    settings=("slack_cam_channel",),
+    settings=CAM_CHANNEL_SETTINGS,
     services=_services,
     sweeps=_sweeps,
     imports={

@@ -39,7 +39,7 @@ from domain import linking
 from domain.leads import claims, lookup
 from domain.leads.models import Lead, LeadEvent, LeadOffer
 from domain.leads.policy import LeadPolicy
-from domain.models import ChatIdentity, OutboxMessage, Person
+from domain.models import Identity, OutboxMessage, Person
 from domain.people import require_by_email, view_of
 from tests.chat import ChatFactory, Clock
 from tests.conftest import make_app
@@ -230,13 +230,11 @@ class Race:
             await uow.commit()
         assert await self.tg_post(tg_start_update(issued.code, rep.tg_user)) == 200
 
-    async def identity(self, rep: Rep) -> ChatIdentity | None:
+    async def identity(self, rep: Rep) -> Identity | None:
         async with self.app.uow() as uow:
             return (
                 await uow.session.scalars(
-                    select(ChatIdentity).where(
-                        ChatIdentity.platform == rep.platform, ChatIdentity.user_id == rep.user_id
-                    )
+                    select(Identity).where(Identity.platform == rep.platform, Identity.external_id == rep.user_id)
                 )
             ).first()
 

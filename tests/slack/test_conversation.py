@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from domain.models import ChatIdentity
+from domain.models import Identity
 from tests.fakes import app_home_opened_event, app_mention_event, block_actions_payload, message_event
 from tests.slack.conftest import ANA, SlackHarness
 
@@ -13,7 +13,7 @@ async def test_known_email_is_linked_and_help_answers(harness: SlackHarness) -> 
     response = await harness.command("help", channel_id="D0ANA")
     assert response.status == 200
     async with harness.app.uow() as uow:
-        identity = (await uow.session.scalars(select(ChatIdentity).where(ChatIdentity.user_id == ANA))).one()
+        identity = (await uow.session.scalars(select(Identity).where(Identity.external_id == ANA))).one()
     assert identity.platform == "slack" and identity.chat_id == harness.slack.dm_channel(ANA)
     text = harness.dm_text()
     assert "What you can do" in text and "/settings" in text
@@ -31,7 +31,7 @@ async def test_stranger_gets_linking_instructions(harness: SlackHarness) -> None
     text = harness.dm_text("U0EVE")
     assert "Link your chat to the partner program" in text
     async with harness.app.uow() as uow:
-        assert (await uow.session.scalars(select(ChatIdentity))).first() is None
+        assert (await uow.session.scalars(select(Identity))).first() is None
 
 
 async def test_settings_shows_the_current_values(harness: SlackHarness) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from domain.models import ChatIdentity, ProcessedUpdate
+from domain.models import Identity, ProcessedUpdate
 from tests.fakes import (
     event_body,
     event_callback,
@@ -31,7 +31,7 @@ async def test_forged_stale_and_missing_signatures_are_refused(harness: SlackHar
     assert [c.method for c in harness.slack.calls if c.method != "auth.test"] == []
     assert not harness.slack.responses
     async with harness.app.uow() as uow:
-        assert (await uow.session.scalars(select(ChatIdentity))).first() is None
+        assert (await uow.session.scalars(select(Identity))).first() is None
 
 
 async def test_signature_over_a_different_body_is_refused(harness: SlackHarness) -> None:
