@@ -39,16 +39,17 @@ def _app(url: str) -> Any:
 
 def _instrument(stamps: dict[str, float]) -> None:
     """Record when the winner's transaction has queued its last "claimed" edit."""
-    from domain.leads import claims, distribution
+    from domain import events
+    from domain.leads.events import OfferClosed
 
-    original = distribution.close_offer_messages
+    original = events._NOTIFIERS[OfferClosed]
 
     async def timed(*args: Any, **kwargs: Any) -> int:
         count = await original(*args, **kwargs)
         stamps["edits_queued"] = time.time()
         return count
 
-    claims.dist.close_offer_messages = timed  # type: ignore[attr-defined]
+    events._NOTIFIERS[OfferClosed] = timed
 
 
 async def setup(url: str) -> None:

@@ -12,8 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from domain.addresses import Address
 from domain.errors import InvalidInput
+from domain.events import Event, notifies, publish
 from domain.i18n import N_
 from domain.models import LinkCode, Person
+from domain.outbox import Push, enqueue_many
 from domain.people import attach_identity, by_email, by_id, identity
 from domain.sweeps import Sweep, SweepContext
 
@@ -21,6 +23,53 @@ CODE_VALIDITY = dt.timedelta(days=7)
 LINK_REMINDER_AFTER = dt.timedelta(days=3)
 # Deep-link start parameters allow A-Za-z0-9_-; 24 url-safe characters carry 144 bits.
 CODE_BYTES = 18
+
+
+@dataclass(frozen=True)
+class InvitationUnanswered(Event):
+    """Invited three days ago and still not linked.
+
+    `imported` is an account the operator's people file gave for them: a user id is the private chat's
+    id on the messengers that take one; where the platform refuses a bot's first message, the outbox
+    shows the person as not reachable yet.
+    """
+
+    person_id: int
+    name: str
+    email: str
+    invited_at: dt.datetime
+    imported: Address | None
+    partner_name: str
+    cam_email: str | None
+
+
+@notifies(InvitationUnanswered)
+async def remind_invited(session: AsyncSession, event: InvitationUnanswered, now: dt.datetime) -> int:
+    """The person where an imported account reaches them, else their partner's CAM."""
+    payload = {"name": event.name, "email": event.email, "invited_at": event.invited_at.isoformat()}
+    key = f"link.reminder:{event.person_id}"
+    if event.imported is not None:
+        push = Push(
+            key=key,
+            kind="link.reminder",
+            payload=payload,
+            person_id=event.person_id,
+            platform=event.imported.platform,
+            chat_id=event.imported.chat_id,
+            business_days_only=True,
+        )
+    else:
+        cam = await by_email(session, event.cam_email) if event.cam_email else None
+        if cam is None:
+            return 0
+        push = Push(
+            key=key,
+            kind="link.reminder_cam",
+            payload={**payload, "partner": event.partner_name},
+            person_id=cam.id,
+            business_days_only=True,
+        )
+    return await enqueue_many(session, [push], now=now)
 
 
 @dataclass(frozen=True)
@@ -128,21 +177,8 @@ async def expire_link_codes(ctx: SweepContext) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _imported_address(person: Person) -> Address | None:
-    """A chat the operator's people file gave us for someone who never wrote to the bot.
-
-    A user id is the private chat's id on the messengers that take one; where the platform refuses a
-    first message from a bot, the outbox shows the person as not reachable yet.
-    """
-    imported = [i for i in person.identities if i.linked_at is None]
-    return Address(imported[0].platform, imported[0].external_id) if imported else None
-
-
 async def remind_unlinked(ctx: SweepContext) -> int:
     """Three days after an invitation, nudge the person where we can reach them, else their CAM."""
-    from domain.outbox import enqueue
-    from domain.people import cam_for_partner
-
     cutoff = ctx.at - LINK_REMINDER_AFTER
     count = 0
     async with ctx.uow() as uow:
@@ -150,42 +186,27 @@ async def remind_unlinked(ctx: SweepContext) -> int:
         query = (
             select(Person)
             .where(Person.linked_at.is_(None), Person.link_reminded_at.is_(None), Person.invited_at <= cutoff)
-            .options(selectinload(Person.identities))
+            .options(selectinload(Person.identities), selectinload(Person.partner))
             .order_by(Person.invited_at)
             .limit(1000)
         )
         for person in (await session.scalars(query)).all():
             # `invited_at <= cutoff` in the query excludes people never invited.
             assert person.invited_at is not None
-            payload = {"name": person.name, "email": person.email, "invited_at": person.invited_at.isoformat()}
-            key = f"link.reminder:{person.id}"
-            address = _imported_address(person)
-            if address is not None:
-                await enqueue(
-                    session,
-                    key=key,
-                    kind="link.reminder",
-                    payload=payload,
+            imported = [i for i in person.identities if i.linked_at is None]
+            await publish(
+                session,
+                InvitationUnanswered(
                     person_id=person.id,
-                    platform=address.platform,
-                    chat_id=address.chat_id,
-                    business_days_only=True,
-                    now=ctx.at,
-                )
-            else:
-                await session.refresh(person, ["partner"])
-                cam = await cam_for_partner(session, person.partner)
-                if cam is not None:
-                    payload["partner"] = person.partner.name if person.partner else ""
-                    await enqueue(
-                        session,
-                        key=key,
-                        kind="link.reminder_cam",
-                        payload=payload,
-                        person_id=cam.id,
-                        business_days_only=True,
-                        now=ctx.at,
-                    )
+                    name=person.name,
+                    email=person.email,
+                    invited_at=person.invited_at,
+                    imported=Address(imported[0].platform, imported[0].external_id) if imported else None,
+                    partner_name=person.partner.name if person.partner else "",
+                    cam_email=person.partner.cam_email if person.partner else None,
+                ),
+                ctx.at,
+            )
             person.link_reminded_at = ctx.at
             count += 1
         await uow.commit()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -135,6 +135,20 @@ async def attach_identity(
     if person.linked_at is None:
         person.linked_at = now
     return existing
+
+
+async def linked_partner_people(session: AsyncSession, partner_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(person id, partner id) of every rep and admin of these partners who has linked a chat."""
+    ids = list(partner_ids)
+    if not ids:
+        return []
+    linked = exists().where(Identity.person_id == Person.id, Identity.linked_at.is_not(None))
+    rows = await session.execute(
+        select(Person.id, Person.partner_id)
+        .where(Person.partner_id.in_(ids), Person.role.in_(PARTNER_ROLES), linked)
+        .order_by(Person.id)
+    )
+    return [(pid, partner) for pid, partner in rows.all() if partner is not None]
 
 
 async def cam_for_partner(session: AsyncSession, partner: Partner | None) -> Person | None:

@@ -17,13 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import transitions
 from domain.errors import Conflict, NotAllowed
+from domain.events import publish
 from domain.i18n import N_
 from domain.leads import distribution as dist
 from domain.leads.eligibility import open_lead_counts
+from domain.leads.events import LeadClaimed
 from domain.leads.lookup import LeadCard, card_of, find, find_known, unavailable
 from domain.leads.models import Lead, LeadOffer
 from domain.leads.policy import HOLDING, LeadPolicy
-from domain.leads.winner import queue_winner_card
 from domain.models import Partner
 from domain.people import PersonView
 
@@ -121,7 +122,7 @@ async def claim(session: AsyncSession, person: PersonView, ref: str, now: dt.dat
         {"outcome": "claimed", "by_person_id": person.id, "by_name": person.name, "by_partner_id": partner_id},
     )
     card = await card_of(session, lead)
-    await queue_winner_card(session, card, person.id, round_, now)  # in the claim's transaction
+    await publish(session, LeadClaimed(card, person.id, round_), now)  # the winner's card, with the claim
     return Claimed(card, round_)
 
 

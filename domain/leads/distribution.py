@@ -1,7 +1,8 @@
-"""Distribution: shark tank, round robin and direct assignment, and the pushes each one owes.
+"""Distribution: shark tank, round robin and direct assignment, and the events each one publishes.
 
-Every function runs inside the caller's transaction and queues its pushes there (outbox), so a lead is
-never offered without its offer messages, nor messages sent for an offer that was rolled back.
+Every function runs inside the caller's transaction and publishes its events there (domain.events;
+domain/leads/notifications.py turns them into outbox rows), so a lead is never offered without its
+offer messages, nor messages sent for an offer that was rolled back.
 """
 
 from __future__ import annotations
@@ -12,67 +13,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.addresses import Address
+from domain.events import publish
+from domain.leads import notifications  # noqa: F401  (registers who hears of each lead event)
 from domain.leads.eligibility import Verdict, eligible, judge, open_lead_counts
+from domain.leads.events import CamAttentionNeeded, LeadAssigned, LeadFacts, LeadOffered, OfferClosed
 from domain.leads.models import Lead, LeadEvent, LeadOffer, LeadRotation
 from domain.leads.policy import LeadPolicy
-from domain.models import Identity, Partner, Person
-from domain.outbox import Push, enqueue, enqueue_many
-from domain.people import PARTNER_ROLES
+from domain.models import Partner
 
 logger = logging.getLogger(__name__)
 
-# The tightest messenger carries "{action}|{value}" in at most 64 bytes; the longest is "lead.update|REF:disqualified".
-MAX_REF_BYTES = 36
 NO_DUES: dict[str, Any] = {
     "offer_expires_at": None,
     "acceptance_due_at": None,
     "reminder_due_at": None,
     "followup_due_at": None,
 }
-
-
-def lead_ref(lead: Lead) -> str:
-    """What buttons carry: the lead id when short enough for every messenger, else `#<row id>`."""
-    return lead.external_id if len(lead.external_id.encode()) <= MAX_REF_BYTES else f"#{lead.id}"
-
-
-def offer_ref(lead_id: int, round_: int) -> str:
-    """The identity of one round's offer/assignment message, so a later push edits it in every chat."""
-    return f"lead-offer:{lead_id}:{round_}"
-
-
-def public(lead: Lead) -> dict[str, Any]:
-    """What an offer may show before a claim: no company name, domain or contact details."""
-    return {
-        "lead": lead.external_id,
-        "ref": lead_ref(lead),
-        "priority": lead.priority,
-        "region": lead.region,
-        "country": lead.country or "",
-        "vertical": lead.vertical or "",
-        "product": lead.product or "",
-        "size": lead.company_size or "",
-        "value": lead.estimated_value,
-        "currency": lead.currency or "",
-    }
-
-
-def full(lead: Lead) -> dict[str, Any]:
-    return {
-        **public(lead),
-        "company": lead.company,
-        "domain": lead.domain or "",
-        "contact_name": lead.contact_name or "",
-        "contact_email": lead.contact_email or "",
-        "contact_phone": lead.contact_phone or "",
-        "campaign": lead.campaign or "",
-        "notes": lead.notes or "",
-    }
 
 
 def event(
@@ -88,20 +48,6 @@ def event(
     session.add(
         LeadEvent(lead_id=lead.id, kind=kind, partner_id=partner_id, person_id=person_id, at=now, detail=detail)
     )
-
-
-async def recipients(session: AsyncSession, partner_ids: Iterable[int]) -> list[tuple[int, int]]:
-    """(person id, partner id) of every linked rep/admin of these partners."""
-    ids = list(partner_ids)
-    if not ids:
-        return []
-    linked = exists().where(Identity.person_id == Person.id, Identity.linked_at.is_not(None))
-    rows = await session.execute(
-        select(Person.id, Person.partner_id)
-        .where(Person.partner_id.in_(ids), Person.role.in_(PARTNER_ROLES), linked)
-        .order_by(Person.id)
-    )
-    return [(pid, partner) for pid, partner in rows.all() if partner is not None]
 
 
 async def partner_zones(session: AsyncSession, partner_ids: Iterable[int]) -> list[str | None]:
@@ -149,20 +95,13 @@ async def shark_tank(session: AsyncSession, lead: Lead, now: dt.datetime, policy
     zones = await partner_zones(session, [v.partner_id for v in verdicts])
     lead.offer_expires_at = policy.deadline(now, policy.offer_window, zones)
     _add_offers(session, lead, verdicts, "shark_tank", now)
-    payload = {**public(lead), "expires_at": lead.offer_expires_at.isoformat()}
-    pushes = [
-        Push(
-            key=f"lead.offer:{lead.id}:{lead.round}:{person_id}",
-            kind="lead.offer",
-            payload=payload,
-            person_id=person_id,
-            ref_key=offer_ref(lead.id, lead.round),
-            urgent=True,  # goes ahead of a deferred reminder to the same person (outbox.claim_due)
-        )
-        for person_id, _partner in await recipients(session, [v.partner_id for v in verdicts])
-    ]
-    await enqueue_many(session, pushes, now=now)
-    return Distribution("shark_tank", "offered", tuple(v.partner_id for v in verdicts))
+    partner_ids = tuple(v.partner_id for v in verdicts)
+    await publish(
+        session,
+        LeadOffered(lead.id, lead.round, LeadFacts.of(lead), partner_ids, lead.offer_expires_at),
+        now,
+    )
+    return Distribution("shark_tank", "offered", partner_ids)
 
 
 def _add_offers(session: AsyncSession, lead: Lead, verdicts: Sequence[Verdict], mode: str, now: dt.datetime) -> None:
@@ -233,17 +172,8 @@ async def _assign(
     zones = await partner_zones(session, [verdict.partner_id])
     lead.acceptance_due_at = policy.deadline(now, policy.acceptance_window, zones)
     _add_offers(session, lead, [verdict], mode, now)
-    payload = {**public(lead), "due_at": lead.acceptance_due_at.isoformat(), "mode": mode}
-    for person_id, _partner in await recipients(session, [verdict.partner_id]):
-        await enqueue(
-            session,
-            key=f"lead.assigned:{lead.id}:{lead.round}:{person_id}",
-            kind="lead.assigned",
-            payload=payload,
-            person_id=person_id,
-            ref_key=offer_ref(lead.id, lead.round),
-            now=now,
-        )
+    assigned = LeadAssigned(lead.id, lead.round, LeadFacts.of(lead), verdict.partner_id, lead.acceptance_due_at, mode)
+    await publish(session, assigned, now)
     return Distribution(mode, "assigned", (verdict.partner_id,))
 
 
@@ -263,45 +193,8 @@ async def no_partner(session: AsyncSession, lead: Lead, now: dt.datetime, policy
 async def close_offer_messages(
     session: AsyncSession, lead: Lead, round_: int, now: dt.datetime, outcome: dict[str, Any]
 ) -> int:
-    """Edit the round's offer message in every chat it reached: no buttons, and what happened."""
-    partner_ids = (
-        await session.scalars(
-            select(LeadOffer.partner_id).where(LeadOffer.lead_id == lead.id, LeadOffer.round == round_)
-        )
-    ).all()
-    payload = {**public(lead), **outcome}
-    pushes = [
-        Push(
-            key=f"lead.offer_closed:{lead.id}:{round_}:{person_id}",
-            kind="lead.offer_closed",
-            payload=payload,
-            person_id=person_id,
-            ref_key=offer_ref(lead.id, round_),
-            edit_only=True,
-        )
-        for person_id, _partner in await recipients(session, partner_ids)
-    ]
-    return await enqueue_many(session, pushes, now=now)
-
-
-def _address_target(address: Address) -> dict[str, Any]:
-    return {"platform": address.platform, "chat_id": address.chat_id}
-
-
-async def cam_targets(session: AsyncSession, partners: Sequence[Partner], policy: LeadPolicy) -> list[dict[str, Any]]:
-    """Where CAM alerts go: the partner's own channel, else the program's CAM channel, else the CAM."""
-    targets: dict[str, dict[str, Any]] = {}
-    if not partners and policy.cam_channel:
-        targets[str(policy.cam_channel)] = _address_target(policy.cam_channel)
-    for partner in partners:
-        channel = Address.parse(partner.cam_channel) or policy.cam_channel
-        if channel:
-            targets.setdefault(str(channel), _address_target(channel))
-        elif partner.cam_email:
-            cam_id = await session.scalar(select(Person.id).where(Person.email == partner.cam_email))
-            if cam_id is not None:
-                targets.setdefault(f"person:{cam_id}", {"person_id": cam_id})
-    return list(targets.values())
+    """The round's offer is over: its message loses its buttons in every chat it reached."""
+    return await publish(session, OfferClosed(lead.id, round_, LeadFacts.of(lead), outcome), now)
 
 
 async def alert_cams(
@@ -313,33 +206,24 @@ async def alert_cams(
     policy: LeadPolicy,
     **extra: Any,
 ) -> int:
-    """Tell the CAMs (unclaimed, reclaimed, declined, not accepted, no partner) with assign buttons."""
-    targets = await cam_targets(session, partners, policy)
-    if not targets:
-        logger.info("lead %s: %s, but no CAM channel or CAM to alert", lead.external_id, reason)
-        return 0
+    """The lead needs its CAM (unclaimed, reclaimed, declined, not accepted, no partner): say so, with
+    up to three partners the rules would allow in their place."""
     excluded = set(lead.excluded_partner_ids or []) | {p.id for p in partners if reason != "unclaimed"}
-    suggestions = [
-        {"id": v.partner_id, "name": v.partner_name}
-        for v in await eligible(session, lead, policy)
-        if v.partner_id not in excluded
-    ][:3]
-    payload = {
-        **full(lead),
-        "reason": reason,
-        "partners": [p.name for p in partners][:10],
-        "suggest": suggestions,
-        **extra,
-    }
-    count = 0
-    for target in targets:
-        where = target.get("chat_id") or target.get("person_id")
-        count += await enqueue(
-            session,
-            key=f"lead.cam:{reason}:{lead.id}:{lead.round}:{where}",
-            kind="lead.cam_alert",
-            payload=payload,
-            now=now,
-            **target,
-        )
+    suggestions = tuple(
+        (v.partner_id, v.partner_name) for v in await eligible(session, lead, policy) if v.partner_id not in excluded
+    )[:3]
+    needed = CamAttentionNeeded(
+        lead.id,
+        lead.round,
+        LeadFacts.of(lead),
+        reason=reason,
+        partner_ids=tuple(p.id for p in partners),
+        partner_names=tuple(p.name for p in partners),
+        suggestions=suggestions,
+        program_channel=policy.cam_channel,
+        extra=extra,
+    )
+    count = await publish(session, needed, now)
+    if not count:
+        logger.info("lead %s: %s, but no CAM channel or CAM to alert", lead.external_id, reason)
     return count

@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from domain import transitions
+from domain.events import publish
 from domain.leads import distribution as dist
 from domain.leads.claims import pass_on
+from domain.leads.events import FollowupDue, LeadFacts, LeadReclaimed
 from domain.leads.models import Lead, LeadOffer
 from domain.leads.policy import HOLDING, LeadPolicy
 from domain.models import Partner
-from domain.outbox import enqueue
 from domain.sweeps import Sweep, SweepContext
 
 logger = logging.getLogger(__name__)
@@ -94,28 +95,10 @@ async def remind(session: AsyncSession, lead_id: int, at: dt.datetime, policy: L
     lead = await _take(session, lead_id, Lead.reminder_due_at, at, HOLDING, Lead.first_update_at.is_(None))
     if lead is None:
         return 0
-    payload = {**dist.full(lead), "due_at": lead.followup_due_at.isoformat() if lead.followup_due_at else None}
-    return await _to_holder(session, lead, "lead.reminder", f"lead.reminder:{lead.id}:{lead.round}", payload, at)
-
-
-async def _to_holder(
-    session: AsyncSession, lead: Lead, kind: str, key: str, payload: dict[str, Any], at: dt.datetime
-) -> int:
-    people = [lead.holder_person_id] if lead.holder_person_id else []
-    if not people and lead.partner_id:
-        people = [pid for pid, _ in await dist.recipients(session, [lead.partner_id])]
-    count = 0
-    for person_id in people:
-        count += await enqueue(
-            session,
-            key=f"{key}:{person_id}",
-            kind=kind,
-            payload=payload,
-            person_id=person_id,
-            business_days_only=kind == "lead.reminder",
-            now=at,
-        )
-    return 1 if count else 0
+    due = FollowupDue(
+        lead.id, lead.round, LeadFacts.of(lead), lead.holder_person_id, lead.partner_id, lead.followup_due_at
+    )
+    return 1 if await publish(session, due, at) else 0
 
 
 async def reclaim(session: AsyncSession, lead_id: int, at: dt.datetime, policy: LeadPolicy) -> int:
@@ -134,8 +117,10 @@ async def reclaim(session: AsyncSession, lead_id: int, at: dt.datetime, policy: 
         return 0
     before = lead.partner_id
     sla_hours = int(policy.sla(lead.priority).total_seconds() // 3600)
-    payload = {**dist.public(lead), "company": lead.company, "sla_hours": sla_hours}
-    await _to_holder(session, lead, "lead.reclaimed", f"lead.reclaimed:{lead.id}:{lead.round}", payload, at)
+    reclaimed = LeadReclaimed(
+        lead.id, lead.round, LeadFacts.of(lead), lead.holder_person_id, lead.partner_id, sla_hours
+    )
+    await publish(session, reclaimed, at)
     holder = lead.holder_person_id
     await pass_on(session, lead, before, "reclaimed", at, policy, person_id=holder, alert_reason="reclaimed")
     return 1

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import NotFound
 from domain.i18n import N_
-from domain.leads import distribution as dist
+from domain.leads.events import lead_ref
 from domain.leads.models import Lead, LeadOffer
 from domain.models import Partner, Person
 from domain.people import PersonView
@@ -60,7 +60,7 @@ async def card_of(session: AsyncSession, lead: Lead) -> LeadCard:
     return LeadCard(
         id=lead.id,
         external_id=lead.external_id,
-        ref=dist.lead_ref(lead),
+        ref=lead_ref(lead),
         status=lead.status,
         mode=lead.mode,
         priority=lead.priority,

@@ -31,7 +31,7 @@ def render_offer(payload: dict[str, Any], person: PersonView | None) -> Message:
 
 @router.notification("lead.won")
 def render_won(payload: dict[str, Any], person: PersonView | None) -> Message:
-    """The winner's card, queued with the claim (domain/leads/winner.py)."""
+    """The winner's card, queued with the claim (domain/leads/notifications.py, LeadClaimed)."""
     known = {f.name for f in dataclasses.fields(LeadCard)}
     raw = {k: v for k, v in dict(payload["card"]).items() if k in known}
     for name in ("created_at", "held_since", "offer_expires_at", "acceptance_due_at", "followup_due_at"):
