@@ -179,7 +179,7 @@ class ConsoleSession:
     async def _identify(self) -> None:
         from domain.people import by_identity
 
-        async with self.app.uow() as uow:
+        async with self.app.uow.reader() as uow:
             person = await by_identity(uow.session, PLATFORM, self.email)
             if person is not None:
                 self.person_id = person.id

@@ -19,7 +19,7 @@ APP_KEY = web.AppKey("partnerbot", App)
 async def healthz(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     try:
-        async with app.uow() as uow:
+        async with app.uow.reader() as uow:
             await uow.session.execute(text("SELECT 1"))
     except Exception as exc:
         logger.warning("health check: database unreachable: %s", type(exc).__name__)
@@ -30,7 +30,7 @@ async def healthz(request: web.Request) -> web.Response:
 async def metrics_view(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     try:
-        async with app.uow() as uow:
+        async with app.uow.reader() as uow:
             metrics.OUTBOX_DEPTH.set(await outbox_listing.depth(uow.session))
     except Exception:
         logger.warning("metrics: could not read the outbox depth")

@@ -206,7 +206,7 @@ class Sender:
                     return
 
     async def _resolve(self, row: OutboxMessage) -> tuple[PersonView | None, Target | None]:
-        async with self.uow() as uow:
+        async with self.uow.reader() as uow:
             person = await by_id(uow.session, row.person_id) if row.person_id else None
             view = view_of(person) if person else None
             if row.platform and row.chat_id:
@@ -250,7 +250,7 @@ class Sender:
                 return await self._fail(row, f"cannot render kind {row.kind}")
         ref = None
         if row.ref_key:
-            async with self.uow() as uow:
+            async with self.uow.reader() as uow:
                 ref = await message_refs.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
         if ref is None and row.edit_only:
             return await self._skip(row, "nothing shown to edit")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -11,13 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from domain.addresses import Address
+from domain.db import UowFactory
 from domain.errors import InvalidInput
 from domain.events import Event, notifies, publish
 from domain.i18n import N_
 from domain.models import LinkCode, Person
 from domain.outbox import Push, enqueue_many
-from domain.people import attach_identity, by_email, by_id, identity
+from domain.people import PersonView, attach_identity, by_email, by_id, identity, view_of
 from domain.sweeps import Sweep, SweepContext
+
+logger = logging.getLogger(__name__)
 
 CODE_VALIDITY = dt.timedelta(days=7)
 LINK_REMINDER_AFTER = dt.timedelta(days=3)
@@ -162,6 +166,33 @@ async def auto_link_by_import(
         session, person, platform=platform, user_id=user_id, chat_id=chat_id, username=username, now=now
     )
     return person
+
+
+async def link_on_first_contact(
+    uow: UowFactory,
+    *,
+    platform: str,
+    user_id: str,
+    chat_id: str,
+    username: str | None,
+    email: str | None,
+    now: dt.datetime,
+) -> PersonView | None:
+    """Someone unknown writes privately: link them if the operator imported this account for a person,
+    or if the platform vouches for an email of the program. One transaction; None when neither."""
+    async with uow() as work:
+        person = await auto_link_by_import(
+            work.session, platform=platform, user_id=user_id, chat_id=chat_id, username=username, now=now
+        )
+        if person is None and email:
+            person = await auto_link_by_email(
+                work.session, email, platform=platform, user_id=user_id, chat_id=chat_id, username=username, now=now
+            )
+        if person is None:
+            return None
+        await work.commit()
+        logger.info("auto-linked %s user %s", platform, user_id)
+        return view_of(person)
 
 
 async def expire_link_codes(ctx: SweepContext) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -26,6 +25,8 @@ from domain.i18n import _, set_language
 from domain.people import PersonView, by_identity, identity, view_of
 from handlers import forms
 from handlers.deps import Deps
+from handlers.errors import error_reply, unexpected_reply
+from handlers.form_machine import FormMachine, cancelled
 from handlers.model import (
     Button,
     Chat,
@@ -48,19 +49,6 @@ logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 CANCEL_WORDS = frozenset({"cancel", "/cancel", "stop", "abbrechen", "cancelar", "キャンセル"})
-
-
-def error_reply(exc: UserFacingError) -> str:
-    return _(exc.message) % exc.params if exc.params else _(exc.message)
-
-
-def unexpected_reply(where: str) -> str:
-    """Log the traceback under a short reference the person can quote to support."""
-    ref = secrets.token_hex(3)
-    logger.exception("unexpected error in %s (ref %s)", where, ref)
-    return _("Something went wrong (ref %(ref)s). Please try again; if it keeps happening, quote this reference.") % {
-        "ref": ref
-    }
 
 
 def _register(table: dict[str, _T], items: Mapping[str, _T], router: Router) -> None:
@@ -86,6 +74,7 @@ class Dispatcher:
             _register(self.renderers, router.renderers, router)
             if router.text_handler is not None:
                 self.text_route = Route("text", router.text_handler)
+        self.form_machine = FormMachine(self.forms, deps)
 
     def visible_commands(self, person: PersonView | None) -> list[Route]:
         """The commands this person may use, for `help` and for suggestions."""
@@ -118,31 +107,15 @@ class Dispatcher:
             person = await by_identity(uow.session, req.platform, req.user_id)
             if person is not None or not req.chat.is_private:
                 return view_of(person) if person is not None else None
-        async with self.deps.uow() as uow:
-            # First contact: link a platform id the operator imported, or an email the platform verified.
-            person = await linking.auto_link_by_import(
-                uow.session,
-                platform=req.platform,
-                user_id=req.user_id,
-                chat_id=req.chat.chat_id,
-                username=req.username,
-                now=self.deps.now(),
-            )
-            if person is None and req.email:
-                person = await linking.auto_link_by_email(
-                    uow.session,
-                    req.email,
-                    platform=req.platform,
-                    user_id=req.user_id,
-                    chat_id=req.chat.chat_id,
-                    username=req.username,
-                    now=self.deps.now(),
-                )
-            if person is None:
-                return None
-            await uow.commit()
-            logger.info("auto-linked %s user %s", req.platform, req.user_id)
-            return view_of(person)
+        return await linking.link_on_first_contact(
+            self.deps.uow,
+            platform=req.platform,
+            user_id=req.user_id,
+            chat_id=req.chat.chat_id,
+            username=req.username,
+            email=req.email,
+            now=self.deps.now(),
+        )
 
     async def _route(self, req: Request) -> list[ReplyItem]:
         if req.kind == "command":
@@ -216,7 +189,7 @@ class Dispatcher:
         route = self.commands.get(name)
         prefix: list[ReplyItem] = []
         if req.person is not None and name != "help" and req.chat.is_private:
-            if await self._drop_form(req) and name != "cancel":
+            if await self.form_machine.drop(req) and name != "cancel":
                 prefix.append(Reply(Message(text=_("Your unfinished form was cancelled."))))
         if route is None:
             return [*prefix, Reply(self._unknown_command(name, req.person))]
@@ -269,34 +242,10 @@ class Dispatcher:
     async def open_form(
         self, req: Request, name: str, values: dict[str, Any] | None = None, context: dict[str, Any] | None = None
     ) -> list[ReplyItem]:
-        """Start a form: one modal where the surface has modals, else the first question in the chat."""
-        spec = self.forms[name].spec()
-        if req.supports_modals:
-            return [OpenForm(spec, {k: str(v) for k, v in (values or {}).items() if v is not None}, context or {})]
-        if not req.chat.is_private:
+        """Start a form: one modal where the surface has modals, else question by question in private."""
+        if not req.supports_modals and not req.chat.is_private:
             return [Reply(self.go_private(req))]
-        assert req.person is not None
-        async with self.deps.uow() as uow:
-            await forms.start_state(
-                uow.session,
-                platform=req.platform,
-                chat_id=req.chat.chat_id,
-                person_id=req.person.id,
-                form=name,
-                values=values or {},
-                context=context or {},
-                now=self.deps.now(),
-            )
-            await uow.commit()
-        first = spec.fields[0]
-        return [Reply(forms.question(spec, 0, prefill=(values or {}).get(first.name)))]
-
-    async def _drop_form(self, req: Request) -> bool:
-        assert req.person is not None
-        async with self.deps.uow() as uow:
-            dropped = await forms.clear_state(uow.session, req.platform, req.chat.chat_id, req.person.id)
-            await uow.commit()
-        return dropped
+        return await self.form_machine.open(req, name, values, context)
 
     async def _text(self, req: Request) -> list[ReplyItem]:
         text = req.args.strip()
@@ -305,53 +254,13 @@ class Dispatcher:
         if not req.chat.is_private:
             return []
         if text.lower() in CANCEL_WORDS:
-            dropped = await self._drop_form(req)
-            return [
-                Reply(Message(text=_("Cancelled. Nothing was saved.") if dropped else _("There is nothing to cancel.")))
-            ]
-        step = await self._form_step(req, text)
+            return [Reply(cancelled(await self.form_machine.drop(req)))]
+        step = await self.form_machine.step(req, text)
         if step is not None:
             return step
         if self.text_route is None or not text:
             return [Reply(Message(text=_("Send /help to see what you can do.")))]
         return await self.text_route.handler(req, self.deps)
-
-    async def _form_step(self, req: Request, text: str) -> list[ReplyItem] | None:
-        """Feed typed text to the open form; None when no form is open in this chat."""
-        assert req.person is not None
-        now = self.deps.now()
-        async with self.deps.uow() as uow:
-            state = await forms.load_state(uow.session, req.platform, req.chat.chat_id, req.person.id, now)
-            if state is None:
-                await uow.commit()
-                return None
-            route = self.forms.get(state.form)
-            if route is None:
-                await uow.session.delete(state)
-                await uow.commit()
-                return None
-            spec = route.spec()
-            field = spec.fields[state.step]
-            prefill = state.context.get("prefill", {})
-            try:
-                value = forms.parse_value(field, text)
-            except UserFacingError as exc:
-                return [
-                    Reply(forms.question(spec, state.step, prefill=prefill.get(field.name), reason=error_reply(exc)))
-                ]
-            values = dict(state.values)
-            values[field.name] = value
-            if state.step + 1 < len(spec.fields):
-                state.values, state.step, state.updated_at = values, state.step + 1, now
-                state.expires_at = now + forms.FORM_TTL
-                nxt = spec.fields[state.step]
-                await uow.commit()
-                noted = forms.shown_back(field, value)
-                return [Reply(forms.question(spec, state.step, prefill=prefill.get(nxt.name), reason=noted))]
-            context = {k: v for k, v in state.context.items() if k != "prefill"}
-            await uow.session.delete(state)
-            await uow.commit()
-        return await route.submit(req, self.deps, values, context)
 
     async def _form_submission(self, req: Request) -> list[ReplyItem]:
         route = self.forms.get(req.name)

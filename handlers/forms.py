@@ -12,16 +12,11 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from domain.amounts import parse_amount, show_amount
 from domain.errors import InvalidInput
 from domain.i18n import N_, _, current_language
-from domain.models import ConversationState
 from handlers.model import FormField, FormSpec, Message
 
-FORM_TTL = dt.timedelta(hours=24)
 SKIP_WORDS = frozenset({"-", "skip", "/skip"})
 _EMAIL_RE = re.compile(r"^[^@\s<>,;]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -124,56 +119,3 @@ def question(spec: FormSpec, index: int, *, prefill: Any = None, reason: str | N
         suggestions=[label for _, label in spec_field.choices],
         footer=_("Send /cancel to stop; nothing is saved until the last step."),
     )
-
-
-async def load_state(
-    session: AsyncSession, platform: str, chat_id: str, person_id: int, now: dt.datetime
-) -> ConversationState | None:
-    query = select(ConversationState).where(
-        ConversationState.platform == platform,
-        ConversationState.chat_id == chat_id,
-        ConversationState.person_id == person_id,
-    )
-    state = (await session.scalars(query)).first()
-    if state is not None and state.expires_at <= now:
-        await session.delete(state)
-        return None
-    return state
-
-
-async def start_state(
-    session: AsyncSession,
-    *,
-    platform: str,
-    chat_id: str,
-    person_id: int,
-    form: str,
-    values: dict[str, Any],
-    context: dict[str, Any],
-    now: dt.datetime,
-) -> ConversationState:
-    await clear_state(session, platform, chat_id, person_id)
-    state = ConversationState(
-        platform=platform,
-        chat_id=chat_id,
-        person_id=person_id,
-        form=form,
-        step=0,
-        values={},
-        context={**context, "prefill": values},
-        expires_at=now + FORM_TTL,
-        updated_at=now,
-    )
-    session.add(state)
-    return state
-
-
-async def clear_state(session: AsyncSession, platform: str, chat_id: str, person_id: int) -> bool:
-    result = await session.execute(
-        delete(ConversationState).where(
-            ConversationState.platform == platform,
-            ConversationState.chat_id == chat_id,
-            ConversationState.person_id == person_id,
-        )
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]

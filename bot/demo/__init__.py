@@ -36,7 +36,7 @@ async def load_demo(app: App) -> str | None:
     The directory (partners, people) first, then each capability's own demo data, in the order of
     ``bot.capabilities.CAPABILITIES``.
     """
-    async with app.uow() as uow:
+    async with app.uow.reader() as uow:
         if await uow.session.scalar(select(func.count()).select_from(Partner)):
             return None
     loaded = [await _import(app, kind, HERE / f"{kind}.csv") for kind in ("partners", "people")]

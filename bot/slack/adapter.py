@@ -22,7 +22,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import metrics
 from bot.app import App
@@ -30,8 +29,8 @@ from bot.config import SettingsError
 from bot.slack.replies import PLATFORM, Origin, Replies
 from bot.slack.transport import SlackTransport, call, transport_client
 from bot.transport import DeliveryError
-from domain.models import ProcessedUpdate
-from handlers.dispatch import unexpected_reply
+from domain.updates import first_deliveries
+from handlers.errors import unexpected_reply
 from handlers.model import Chat, Request
 
 logger = logging.getLogger(__name__)
@@ -162,17 +161,7 @@ class SlackAdapter(Replies):
     # -- look-ups ------------------------------------------------------------------------------
     async def first_delivery(self, event_id: str) -> bool:
         """Record an event id; False when it was recorded before (a retry, here or on another worker)."""
-        async with self.app.uow() as uow:
-            bind = uow.session.bind
-            insert = postgresql.insert if bind is not None and bind.dialect.name == "postgresql" else sqlite.insert
-            stmt = (
-                insert(ProcessedUpdate)
-                .values(platform=PLATFORM, update_id=event_id[:100], received_at=self.app.deps.now())
-                .on_conflict_do_nothing(index_elements=["platform", "update_id"])
-            )
-            result = await uow.session.execute(stmt)
-            await uow.commit()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(await first_deliveries(self.app.uow, PLATFORM, [event_id], self.app.deps.now()))
 
     async def profile(self, user_id: str) -> Profile | None:
         """users.info, cached: the email for auto-linking, the locale for a first language."""

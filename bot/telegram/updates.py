@@ -23,8 +23,8 @@ from bot.app import App
 from bot.telegram.requests import PLATFORM, Incoming
 from bot.telegram.transport import TelegramTransport
 from bot.transport import DeliveryError, MessageGone, RetryAfter, TransientError
-from domain.models import ProcessedUpdate
-from handlers.dispatch import unexpected_reply
+from domain.updates import first_deliveries
+from handlers.errors import unexpected_reply
 from handlers.model import (
     CloseForm,
     Edit,
@@ -90,16 +90,7 @@ class UpdateLog:
             self._flushing = False
 
     async def _record(self, keys: set[str]) -> set[str]:
-        now = self.app.deps.now()
-        stmt = (
-            _insert(self.app)(ProcessedUpdate)
-            .values([{"platform": PLATFORM, "update_id": key, "received_at": now} for key in sorted(keys)])
-            .on_conflict_do_nothing(index_elements=["platform", "update_id"])
-            .returning(ProcessedUpdate.update_id)
-        )
-        async with self.app.engine.begin() as conn:
-            result = await conn.execute(stmt)
-            return {str(row[0]) for row in result}
+        return await first_deliveries(self.app.uow, PLATFORM, keys, self.app.deps.now())
 
 
 async def _with_retries(call: Callable[[], Awaitable[Any]], what: str) -> Any:

@@ -28,7 +28,7 @@ async def why_command(req: Request, deps: Deps) -> list[ReplyItem]:
     ref = req.args.strip().split()[0] if req.args.strip() else ""
     if not ref:
         raise InvalidInput(N_("Send the lead id with the command, like this: /why L-1001"))
-    async with deps.uow() as uow:
+    async with deps.uow.reader() as uow:
         found = await queries.explain(uow.session, req.person, ref, lead_policy(deps))
     items = []
     for v in found.verdicts:

@@ -59,7 +59,7 @@ async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
                 )
             )
         ]
-    async with deps.uow() as uow:
+    async with deps.uow.reader() as uow:
         cards = await queries.open_leads(uow.session, person)
         offers = [await lookup.card_of(uow.session, lead) for lead in await queries.open_offers(uow.session, person)]
     items: list[str] = []
@@ -103,7 +103,7 @@ async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
 
 async def _one_lead(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
     assert req.person is not None
-    async with deps.uow() as uow:
+    async with deps.uow.reader() as uow:
         lead = await queries.visible(uow.session, req.person, ref)
         card = await lookup.card_of(uow.session, lead)
     if card.status == "assigned" and req.person.role in PARTNER_ROLES:
@@ -184,7 +184,7 @@ async def update_action(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     ref, stage = split_value(req.value)
     if stage == "disqualified":
-        async with deps.uow() as uow:  # refuse at once rather than after the reason was typed
+        async with deps.uow.reader() as uow:  # refuse at once rather than after the reason was typed
             await holding.check_workable(uow.session, req.person, ref)
         return [OpenForm(disqualify_form(), {}, {"lead": ref})]
     async with deps.uow() as uow:
