@@ -177,32 +177,19 @@ class ConsoleSession:
         await sender.drain(max_rounds=20)
 
     async def _identify(self) -> None:
-        from domain.people import by_identity
+        from domain.people import who_is
 
-        async with self.app.uow.reader() as uow:
-            person = await by_identity(uow.session, PLATFORM, self.email)
-            if person is not None:
-                self.person_id = person.id
-                self.language = person.language
+        person = await who_is(self.app.uow, PLATFORM, self.email)
+        if person is not None:
+            self.person_id = person.id
+            self.language = person.language
 
 
 async def ensure_console_identity(app: App, email: str) -> str:
     """The terminal is trusted (whoever runs it has the database): link the console to that person."""
-    from domain.people import attach_identity, require_by_email
+    from domain.people import link_trusted
 
-    async with app.uow() as uow:
-        person = await require_by_email(uow.session, email)
-        await attach_identity(
-            uow.session,
-            person,
-            platform=PLATFORM,
-            user_id=person.email,
-            chat_id=person.email,
-            username=None,
-            now=app.deps.now(),
-        )
-        await uow.commit()
-        return person.email
+    return await link_trusted(app.uow, email, PLATFORM, app.deps.now())
 
 
 async def run_chat(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -140,3 +141,39 @@ async def rolled_back(engine: AsyncEngine) -> AsyncIterator[UowFactory]:
             yield UowFactory(sessions)
         finally:
             await connection.rollback()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def transactional(
+    operation: Callable[Concatenate[AsyncSession, P], Awaitable[R]],
+) -> Callable[Concatenate[UowFactory, P], Awaitable[R]]:
+    """A domain operation as a service: it opens its own unit of work, runs and commits.
+
+    Handlers and adapters call services; they never hold a write transaction themselves, so what
+    commits together is decided once, here in the domain, next to the rules it protects.
+    """
+
+    @functools.wraps(operation)
+    async def service(uow: UowFactory, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with uow() as work:
+            result = await operation(work.session, *args, **kwargs)
+            await work.commit()
+        return result
+
+    return service
+
+
+def read_only(
+    operation: Callable[Concatenate[AsyncSession, P], Awaitable[R]],
+) -> Callable[Concatenate[UowFactory, P], Awaitable[R]]:
+    """A domain look-up as a service, in a read transaction: on SQLite it never takes the write lock."""
+
+    @functools.wraps(operation)
+    async def service(uow: UowFactory, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        async with uow.reader() as work:
+            return await operation(work.session, *args, **kwargs)
+
+    return service

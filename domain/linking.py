@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from domain.addresses import Address
-from domain.db import UowFactory
+from domain.db import UowFactory, transactional
 from domain.errors import InvalidInput
 from domain.events import Event, notifies, publish
 from domain.i18n import N_
@@ -131,6 +131,26 @@ async def redeem_code(
         session, person, platform=platform, user_id=user_id, chat_id=chat_id, username=username, now=now
     )
     return person
+
+
+@transactional
+async def redeem(
+    session: AsyncSession,
+    code: str,
+    *,
+    platform: str,
+    user_id: str,
+    chat_id: str,
+    username: str | None,
+    now: dt.datetime,
+) -> PersonView:
+    """Spend a link code from this chat (see `redeem_code`); the person now linked."""
+    person = await redeem_code(
+        session, code, platform=platform, user_id=user_id, chat_id=chat_id, username=username, now=now
+    )
+    await session.flush()
+    await session.refresh(person, ["partner", "identities"])
+    return view_of(person)
 
 
 async def auto_link_by_email(

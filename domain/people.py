@@ -6,11 +6,13 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from domain.db import read_only, transactional
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_, normalize_language
 from domain.models import Identity, Partner, Person
@@ -196,3 +198,39 @@ def update_preferences(
         if preferred_platform not in platforms:
             raise InvalidInput(N_("Unknown platform %(platform)s."), platform=preferred_platform)
         person.preferred_platform = preferred_platform
+
+
+@transactional
+async def save_preferences(
+    session: AsyncSession, person_id: int, changes: dict[str, Any], *, platforms: Sequence[str] = ()
+) -> PersonView:
+    """Validate and save preference changes (see `update_preferences`); the person as now saved."""
+    person = await by_id(session, person_id)
+    assert person is not None  # the dispatcher resolved them in this request
+    update_preferences(person, **changes, platforms=platforms)
+    return view_of(person)
+
+
+@read_only
+async def who_is(session: AsyncSession, platform: str, user_id: str) -> PersonView | None:
+    """The person a linked account belongs to, as plain data; None for an account not linked."""
+    person = await by_identity(session, platform, user_id)
+    return view_of(person) if person is not None else None
+
+
+@read_only
+async def private_chat_of(session: AsyncSession, platform: str, user_id: str) -> str | None:
+    """The private chat in which this account linked: where private answers go."""
+    found = await identity(session, platform, user_id)
+    return found.chat_id if found is not None else None
+
+
+@transactional
+async def link_trusted(session: AsyncSession, email: str, platform: str, now: dt.datetime) -> str:
+    """Link an account whose holder is vouched for by where it runs (the terminal: whoever runs it has
+    the database), with the email as user and chat id; returns the normalised email."""
+    person = await require_by_email(session, email)
+    await attach_identity(
+        session, person, platform=platform, user_id=person.email, chat_id=person.email, username=None, now=now
+    )
+    return person.email

@@ -12,7 +12,7 @@ from domain import directory, housekeeping, linking
 from domain.calendar import is_valid_timezone, parse_quiet_hours
 from domain.errors import InvalidInput
 from domain.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, format_datetime, set_language
-from domain.people import PersonView, by_id, update_preferences, view_of
+from domain.people import PersonView, save_preferences
 from handlers.capability import Capability, ImportKind
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
@@ -36,19 +36,15 @@ def _welcome(person: PersonView) -> Message:
 
 
 async def _redeem(req: Request, deps: Deps, code: str) -> list[ReplyItem]:
-    async with deps.uow() as uow:
-        person = await linking.redeem_code(
-            uow.session,
-            code,
-            platform=req.platform,
-            user_id=req.user_id,
-            chat_id=req.chat.chat_id,
-            username=req.username,
-            now=deps.now(),
-        )
-        await uow.commit()
-        await uow.session.refresh(person, ["partner", "identities"])
-        view = view_of(person)
+    view = await linking.redeem(
+        deps.uow,
+        code,
+        platform=req.platform,
+        user_id=req.user_id,
+        chat_id=req.chat.chat_id,
+        username=req.username,
+        now=deps.now(),
+    )
     set_language(view.language or deps.default_language)
     return [Reply(_welcome(view))]
 
@@ -232,12 +228,7 @@ async def settings(req: Request, deps: Deps) -> list[ReplyItem]:
 
 async def _apply(req: Request, deps: Deps, changes: dict[str, Any]) -> list[ReplyItem]:
     assert req.person is not None
-    async with deps.uow() as uow:
-        person = await by_id(uow.session, req.person.id)
-        assert person is not None
-        update_preferences(person, **changes, platforms=PLATFORMS)
-        await uow.commit()
-        view = view_of(person)
+    view = await save_preferences(deps.uow, req.person.id, changes, platforms=PLATFORMS)
     set_language(view.language or deps.default_language)
     return [Reply(Message(text=_("Saved."))), Reply(_settings_message(view, deps))]
 
@@ -248,13 +239,9 @@ async def lang(req: Request, deps: Deps) -> list[ReplyItem]:
     if not code:
         names = ", ".join(f"{c} ({LANGUAGE_NAMES[c]})" for c in LANGUAGES)
         return [Reply(Message(text=_("Send /lang with one of: %(names)s") % {"names": names}))]
-    async with deps.uow() as uow:
-        person = await by_id(uow.session, req.person.id) if req.person else None
-        assert person is not None
-        update_preferences(person, language=code)
-        await uow.commit()
-        language = person.language
-    set_language(language)
+    assert req.person is not None
+    view = await save_preferences(deps.uow, req.person.id, {"language": code})
+    set_language(view.language)
     return [Reply(Message(text=_("Language set to English.")))]
 
 

@@ -22,7 +22,7 @@ from rapidfuzz import process
 from domain import linking
 from domain.errors import UserFacingError
 from domain.i18n import _, set_language
-from domain.people import PersonView, by_identity, identity, view_of
+from domain.people import PersonView, private_chat_of, who_is
 from handlers import forms
 from handlers.deps import Deps
 from handlers.errors import error_reply, unexpected_reply
@@ -103,10 +103,9 @@ class Dispatcher:
         return [Reply(Message(text=text))]
 
     async def _resolve_person(self, req: Request) -> PersonView | None:
-        async with self.deps.uow.reader() as uow:
-            person = await by_identity(uow.session, req.platform, req.user_id)
-            if person is not None or not req.chat.is_private:
-                return view_of(person) if person is not None else None
+        person = await who_is(self.deps.uow, req.platform, req.user_id)
+        if person is not None or not req.chat.is_private:
+            return person
         return await linking.link_on_first_contact(
             self.deps.uow,
             platform=req.platform,
@@ -179,9 +178,7 @@ class Dispatcher:
         """The person's private chat on this platform: where their chat identity was linked."""
         if req.person is None:
             return None
-        async with self.deps.uow.reader() as uow:
-            found = await identity(uow.session, req.platform, req.user_id)
-            chat_id = found.chat_id if found is not None else None
+        chat_id = await private_chat_of(self.deps.uow, req.platform, req.user_id)
         return Chat(req.platform, chat_id, ChatKind.PRIVATE) if chat_id else None
 
     async def _command(self, req: Request) -> list[ReplyItem]:

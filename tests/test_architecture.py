@@ -66,3 +66,19 @@ def test_no_module_in_the_domain_names_a_platform() -> None:
         if any(word in line.lower() for word in PLATFORM_WORDS)
     ]
     assert named == []
+
+
+WRITES = ("uow()", "uow.reader()", ".commit()", "engine.begin()", "uow.session")
+
+
+@pytest.mark.parametrize("where", ["handlers", "bot/slack", "bot/telegram", "bot/console.py"])
+def test_handlers_and_adapters_never_open_a_transaction(where: str) -> None:
+    """Domain services own their units of work (domain.db.transactional / read_only)."""
+    paths = [ROOT / where] if where.endswith(".py") else list((ROOT / where).rglob("*.py"))
+    opened = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in paths
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(marker in line for marker in WRITES)
+    ]
+    assert opened == []

@@ -6,7 +6,7 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.i18n import N_, _
-from domain.leads import holding, lookup, queries
+from domain.leads import services
 from handlers.deps import Deps
 from handlers.leads.cards import CAM_ROLES, STATUS, lead_policy, split_value, when
 from handlers.leads.routes import router
@@ -28,8 +28,7 @@ async def why_command(req: Request, deps: Deps) -> list[ReplyItem]:
     ref = req.args.strip().split()[0] if req.args.strip() else ""
     if not ref:
         raise InvalidInput(N_("Send the lead id with the command, like this: /why L-1001"))
-    async with deps.uow.reader() as uow:
-        found = await queries.explain(uow.session, req.person, ref, lead_policy(deps))
+    found = await services.explain(deps.uow, req.person, ref, lead_policy(deps))
     items = []
     for v in found.verdicts:
         mark = "✓" if v.eligible else "✗"
@@ -94,13 +93,8 @@ async def assign_action(req: Request, deps: Deps) -> list[ReplyItem]:
 
 async def _assign(req: Request, deps: Deps, ref: str, partner: str) -> list[ReplyItem]:
     assert req.person is not None
-    async with deps.uow() as uow:
-        lead = await lookup.find(uow.session, ref)
-        name = lead.external_id
-        done = await holding.assign_by_cam(uow.session, req.person, ref, partner, deps.now(), lead_policy(deps))
-        await uow.session.flush()
-        due = (await lookup.find(uow.session, ref)).acceptance_due_at
-        await uow.commit()
+    done = await services.assign(deps.uow, req.person, ref, partner, deps.now(), lead_policy(deps))
+    name, due = done.lead, done.accept_by
     text = _("Lead %(lead)s is assigned directly; the partner has until %(time)s to accept.") % {
         "lead": name,
         "time": when(due, req.person),

@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.i18n import N_, _, format_duration
-from domain.leads import claims, holding, lookup, queries
+from domain.leads import holding, services
 from domain.people import PARTNER_ROLES, PersonView
 from handlers.deps import Deps, ImmediateDelivery
 from handlers.dispatch import Dispatcher
@@ -59,9 +59,8 @@ async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
                 )
             )
         ]
-    async with deps.uow.reader() as uow:
-        cards = await queries.open_leads(uow.session, person)
-        offers = [await lookup.card_of(uow.session, lead) for lead in await queries.open_offers(uow.session, person)]
+    found = await services.overview(deps.uow, person)
+    cards, offers = found.held, found.offered
     items: list[str] = []
     buttons: list[Button] = []
     for card in cards:
@@ -103,9 +102,7 @@ async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
 
 async def _one_lead(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
     assert req.person is not None
-    async with deps.uow.reader() as uow:
-        lead = await queries.visible(uow.session, req.person, ref)
-        card = await lookup.card_of(uow.session, lead)
+    card = await services.card(deps.uow, req.person, ref)
     if card.status == "assigned" and req.person.role in PARTNER_ROLES:
         return [Reply(assigned_card(card, deps.now(), req.person))]
     message = held_card(card, req.person, deps.now())
@@ -130,9 +127,7 @@ async def claim_action(req: Request, deps: Deps) -> list[ReplyItem]:
 async def _claim(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
     assert req.person is not None
     now = deps.now()
-    async with deps.uow() as uow:
-        won = await claims.claim(uow.session, req.person, ref, now, lead_policy(deps))
-        await uow.commit()
+    won = await services.claim(deps.uow, req.person, ref, now, lead_policy(deps))
     card = won.card
     # The card with the contact details was queued with the claim (a crash cannot lose it); deliver
     # it now rather than at the sender's next round.
@@ -149,9 +144,7 @@ async def _claim(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
 async def accept_action(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     now = deps.now()
-    async with deps.uow() as uow:
-        done = await claims.accept(uow.session, req.person, req.value, now, lead_policy(deps))
-        await uow.commit()
+    done = await services.accept(deps.uow, req.person, req.value, now, lead_policy(deps))
     items: list[ReplyItem] = [Notice(_("Accepted."))]
     if req.message_id is not None:
         items.append(Edit(closed_message("accepted", card_payload(done.card), req.person, by_self=True)))
@@ -160,19 +153,15 @@ async def accept_action(req: Request, deps: Deps) -> list[ReplyItem]:
     return items
 
 
-async def _let_go(req: Request, deps: Deps, let_go: Callable[..., Awaitable[object]]) -> str:
+async def _let_go(req: Request, deps: Deps, let_go: Callable[..., Awaitable[str]]) -> str:
     """Decline or release: the domain passes the lead on; the lead's id, for the reply."""
     assert req.person is not None
-    async with deps.uow() as uow:
-        await let_go(uow.session, req.person, req.value, deps.now(), lead_policy(deps))
-        name = (await lookup.find(uow.session, req.value)).external_id
-        await uow.commit()
-    return name
+    return await let_go(deps.uow, req.person, req.value, deps.now(), lead_policy(deps))
 
 
 @router.action("lead.decline", roles=PARTNER_ROLES)
 async def decline_action(req: Request, deps: Deps) -> list[ReplyItem]:
-    name = await _let_go(req, deps, claims.decline)
+    name = await _let_go(req, deps, services.decline)
     return [
         Notice(_("Declined.")),
         Reply(Message(text=_("You declined lead %(lead)s; it goes to the next partner.") % {"lead": name})),
@@ -184,12 +173,9 @@ async def update_action(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     ref, stage = split_value(req.value)
     if stage == "disqualified":
-        async with deps.uow.reader() as uow:  # refuse at once rather than after the reason was typed
-            await holding.check_workable(uow.session, req.person, ref)
+        await services.check_workable(deps.uow, req.person, ref)  # refuse now, not after the reason is typed
         return [OpenForm(disqualify_form(), {}, {"lead": ref})]
-    async with deps.uow() as uow:
-        done = await holding.update_stage(uow.session, req.person, ref, stage, deps.now())
-        await uow.commit()
+    done = await services.update_stage(deps.uow, req.person, ref, stage, deps.now())
     return _updated_reply(done, req.person, deps)
 
 
@@ -234,17 +220,14 @@ async def disqualify_submitted(
     ref = str(context.get("lead") or values.get("lead") or "")
     if not ref:
         raise InvalidInput(N_("Which lead? Press Disqualify on the lead again."))
-    async with deps.uow() as uow:
-        done = await holding.update_stage(
-            uow.session, req.person, ref, "disqualified", deps.now(), reason=str(values.get("reason") or "")
-        )
-        await uow.commit()
+    reason = str(values.get("reason") or "")
+    done = await services.update_stage(deps.uow, req.person, ref, "disqualified", deps.now(), reason=reason)
     return [item for item in _updated_reply(done, req.person, deps) if not isinstance(item, Notice)]
 
 
 @router.action("lead.release", roles=PARTNER_ROLES)
 async def release_action(req: Request, deps: Deps) -> list[ReplyItem]:
-    name = await _let_go(req, deps, holding.release)
+    name = await _let_go(req, deps, services.release)
     return [
         Notice(_("Released.")),
         Reply(Message(text=_("You released lead %(lead)s; it will be offered to other partners.") % {"lead": name})),
@@ -254,9 +237,7 @@ async def release_action(req: Request, deps: Deps) -> list[ReplyItem]:
 @router.action("lead.convert", roles=PARTNER_ROLES)
 async def convert_action(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
-    async with deps.uow() as uow:
-        done = await holding.convert(uow.session, req.person, req.value, deps.now())
-        await uow.commit()
+    done = await services.convert(deps.uow, req.person, req.value, deps.now())
     card = done.card
     dispatcher = deps.services.get(Dispatcher)
     forms = getattr(dispatcher, "forms", {})
