@@ -22,17 +22,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
-import socket
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import message_refs, metrics
+from bot.outcomes import Outcomes
 from bot.pacing import Pacer
 from bot.transport import MessageGone, PermanentError, RetryAfter, Traceable, TransientError, Transport
+from bot.workers import worker_id, worker_is_dead
 from domain import outbox
 from domain.calendar import BusinessCalendar, parse_quiet_hours
 from domain.db import UowFactory
@@ -40,46 +39,12 @@ from domain.i18n import _, use_language
 from domain.models import OutboxMessage
 from domain.people import PersonView, by_id, view_of
 from handlers.dispatch import Dispatcher
+from handlers.model import Message
 
 logger = logging.getLogger(__name__)
 UNREACHABLE_FOR = dt.timedelta(days=7)
 NO_TRANSPORT_RECHECK = dt.timedelta(minutes=5)
 RECOVER_EVERY = 30.0  # seconds between looks for leases held by dead senders
-HOST = socket.gethostname()[:30]
-PROCESS = uuid.uuid4().hex[:8]  # tells this process from an earlier one that had the same pid
-
-
-def worker_id(instance: object) -> str:
-    """`host:pid:process:instance`: enough for another sender on this host to tell if it is gone."""
-    return f"{HOST}:{os.getpid()}:{PROCESS}:{id(instance):x}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"  # a zombie is dead, only unreaped
-    except (OSError, IndexError):
-        return True
-
-
-def worker_is_dead(worker: str) -> bool:
-    """True only when certain: a worker of this host whose process is gone (or was an earlier life of
-    this pid). Workers of other hosts are left to their lease."""
-    parts = worker.split(":")
-    if len(parts) != 4 or parts[0] != HOST or not parts[1].isdigit():
-        return False
-    pid, process = int(parts[1]), parts[2]
-    if process == PROCESS:
-        return False  # another sender of this very process
-    if pid == os.getpid():
-        return True  # this pid, but an earlier process (a restarted container reuses its pid)
-    return not _pid_alive(pid)
 
 
 @dataclass(frozen=True)
@@ -116,6 +81,7 @@ class Sender:
         self.clock = clock
         self.pacer = pacer or Pacer()
         self.worker = worker_id(self)
+        self.outcomes = Outcomes(uow, clock, self.worker)
         self._recovered_at: float | None = None
         self._slots = asyncio.Semaphore(concurrency)
         self.person_id = person_id
@@ -223,68 +189,84 @@ class Sender:
             return view, None
 
     async def _deliver(self, row: OutboxMessage) -> bool:
+        """One row: to whom and when, in which words, then the platform call. True when it is done."""
         now = self.clock()
         person, target = await self._resolve(row)
         if target is None or not target.chat_id or target.platform not in self.transports:
-            if row.edit_only:
-                return await self._skip(row, "recipient unreachable")
-            if target is None and now - row.created_at > UNREACHABLE_FOR:
-                return await self._fail(row, "recipient has no linked chat")
-            return await self._postpone(
-                row, now + NO_TRANSPORT_RECHECK, "no chat for this recipient here yet", count=False
-            )
-        if person is not None and not row.answer:
-            quiet_text = person.quiet_hours or self.default_quiet
-            quiet = None if (row.urgent and person.urgent_in_quiet_hours) else parse_quiet_hours(quiet_text)
-            allowed = self.calendar.next_delivery_time(
-                now, quiet=quiet, tz_name=person.timezone, business_days_only=row.respect_business_days
-            )
-            if allowed > now + dt.timedelta(seconds=1):
-                return await self._postpone(row, allowed, None, count=False)
-        transport = self.transports[target.platform]
-        with use_language((person.language if person else None) or self.default_language):
+            return await self._unreachable(row, target, now)
+        held_until = self._held_until(row, person, now)
+        if held_until is not None:
+            return await self.outcomes.postponed(row, held_until, None, count=False)
+        language = (person.language if person else None) or self.default_language
+        with use_language(language):
             try:
                 message = self.dispatcher.render(row.kind, row.payload, person)
             except Exception:
                 logger.exception("rendering push %s (%s) failed", row.id, row.kind)
-                return await self._fail(row, f"cannot render kind {row.kind}")
+                return await self.outcomes.failed(row, f"cannot render kind {row.kind}")
         ref = None
         if row.ref_key:
             async with self.uow.reader() as uow:
                 ref = await message_refs.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
         if ref is None and row.edit_only:
-            return await self._skip(row, "nothing shown to edit")
+            return await self.outcomes.skipped(row, "nothing shown to edit")
+        return await self._send(row, target, message, ref.message_id if ref else None, language, now)
+
+    async def _unreachable(self, row: OutboxMessage, target: Target | None, now: dt.datetime) -> bool:
+        """No chat for the recipient on a platform served here: skip an edit, else wait, then give up."""
+        if row.edit_only:
+            return await self.outcomes.skipped(row, "recipient unreachable")
+        if target is None and now - row.created_at > UNREACHABLE_FOR:
+            return await self.outcomes.failed(row, "recipient has no linked chat")
+        return await self.outcomes.postponed(
+            row, now + NO_TRANSPORT_RECHECK, "no chat for this recipient here yet", count=False
+        )
+
+    def _held_until(self, row: OutboxMessage, person: PersonView | None, now: dt.datetime) -> dt.datetime | None:
+        """When quiet hours, the weekend or a holiday of the recipient hold the row back, until when.
+
+        An answer to the recipient's own press is never held; an urgent row passes quiet hours only for
+        people who asked for urgent messages in quiet hours."""
+        if person is None or row.answer:
+            return None
+        quiet_text = person.quiet_hours or self.default_quiet
+        quiet = None if (row.urgent and person.urgent_in_quiet_hours) else parse_quiet_hours(quiet_text)
+        allowed = self.calendar.next_delivery_time(
+            now, quiet=quiet, tz_name=person.timezone, business_days_only=row.respect_business_days
+        )
+        return allowed if allowed > now + dt.timedelta(seconds=1) else None
+
+    async def _send(
+        self, row: OutboxMessage, target: Target, message: Message, shown: str | None, language: str, now: dt.datetime
+    ) -> bool:
+        """The platform call: edit what was shown, else send (resolving an interrupted send first)."""
+        transport = self.transports[target.platform]
         traced = transport if isinstance(transport, Traceable) else None
         in_doubt = row.status == "sending"  # interrupted earlier: the platform may have it already
         sending = False
         try:
-            if ref is None and in_doubt and traced is not None:
+            if shown is None and in_doubt and traced is not None:
                 # Interrupted mid-send: did the platform get it? Record it rather than send it twice.
-                since = row.sending_at or row.created_at
-                found = await traced.find_traced(target.chat_id, row.idempotency_key, since)
+                found = await traced.find_traced(target.chat_id, row.idempotency_key, row.sending_at or row.created_at)
                 if found is not None:
                     logger.info("outbox row %s had arrived before an interruption; recorded", row.id)
-                    return await self._record(row, target, str(found))
+                    return await self.outcomes.sent(row, target.platform, target.chat_id, str(found))
                 in_doubt = False
             await self.pacer.wait(transport.limits(target.chat_id))
-            if ref is not None:
+            if shown is not None:
                 try:
-                    await transport.edit(target.chat_id, ref.message_id, message)
+                    await transport.edit(target.chat_id, shown, message)
                     metrics.DELIVERIES.labels(target.platform, "edited").inc()
-                    return await self._sent(row)
+                    return await self.outcomes.sent(row, target.platform, target.chat_id)
                 except MessageGone:
                     if row.edit_only:
-                        return await self._skip(row, "message to edit is gone")
-            if in_doubt and ref is None and traced is None:
+                        return await self.outcomes.skipped(row, "message to edit is gone")
+            if in_doubt and shown is None and traced is None:
                 # This platform cannot tell whether the interrupted send arrived: say it is a repeat.
-                with use_language((person.language if person else None) or self.default_language):
+                with use_language(language):
                     repeat = _("Sent again after an interruption: if you have this message twice, both are the same.")
                 message.footer = f"{message.footer}\n{repeat}" if message.footer else repeat
-            async with self.uow() as uow:
-                mine = await outbox.begin_sending(uow.session, row.id, self.worker, self.clock())
-                await uow.commit()
-            if not mine:
-                logger.warning("outbox row %s was taken over by another sender; not sending it", row.id)
+            if not await self.outcomes.sending(row):
                 return False
             sending = True
             if traced is not None:
@@ -296,64 +278,16 @@ class Sender:
             for key, _interval in transport.limits(target.chat_id):
                 if exc.scope == "bot" or key.endswith(target.chat_id):
                     self.pacer.back_off(key, exc.seconds)
-            return await self._postpone(
-                row, now + dt.timedelta(seconds=exc.seconds), str(exc), count=False, in_doubt=in_doubt
-            )
+            until = now + dt.timedelta(seconds=exc.seconds)
+            return await self.outcomes.postponed(row, until, str(exc), count=False, in_doubt=in_doubt)
         except TransientError as exc:
             metrics.DELIVERIES.labels(target.platform, "retry").inc()
             # A timeout during a traced send may have reached Slack: look it up before sending again.
             in_doubt = in_doubt or (sending and traced is not None)
-            return await self._postpone(
-                row, now + outbox.backoff(row.attempts + 1), str(exc), count=True, in_doubt=in_doubt
-            )
+            until = now + outbox.backoff(row.attempts + 1)
+            return await self.outcomes.postponed(row, until, str(exc), count=True, in_doubt=in_doubt)
         except PermanentError as exc:
             metrics.DELIVERIES.labels(target.platform, "failed").inc()
-            return await self._fail(row, str(exc))
+            return await self.outcomes.failed(row, str(exc))
         metrics.DELIVERIES.labels(target.platform, "sent").inc()
-        return await self._record(row, target, message_id)
-
-    async def _record(self, row: OutboxMessage, target: Target, message_id: str) -> bool:
-        """The platform's reference and `sent`, in one transaction."""
-        async with self.uow() as uow:
-            if row.ref_key:
-                await message_refs.store_ref(
-                    uow.session,
-                    ref_key=row.ref_key,
-                    platform=target.platform,
-                    chat_id=target.chat_id,
-                    message_id=message_id,
-                    person_id=row.person_id,
-                )
-            await outbox.mark_sent(uow.session, row.id, self.clock())
-            await uow.commit()
-        return True
-
-    async def _sent(self, row: OutboxMessage) -> bool:
-        async with self.uow() as uow:
-            await outbox.mark_sent(uow.session, row.id, self.clock())
-            await uow.commit()
-        return True
-
-    async def _skip(self, row: OutboxMessage, reason: str) -> bool:
-        async with self.uow() as uow:
-            await outbox.mark_skipped(uow.session, row.id, self.clock(), reason)
-            await uow.commit()
-        return True
-
-    async def _postpone(
-        self, row: OutboxMessage, until: dt.datetime, error: str | None, *, count: bool, in_doubt: bool | None = None
-    ) -> bool:
-        """Try later; a row `in_doubt` (an interrupted send not yet resolved) stays in `sending`."""
-        async with self.uow() as uow:
-            status = await outbox.postpone(uow.session, row.id, until, error=error, count=count, in_doubt=in_doubt)
-            await uow.commit()
-        if status == "failed":
-            logger.warning("outbox row %s parked as failed after retries: %s", row.id, error)
-        return False
-
-    async def _fail(self, row: OutboxMessage, error: str) -> bool:
-        logger.warning("outbox row %s failed: %s", row.id, error)
-        async with self.uow() as uow:
-            await outbox.fail(uow.session, row.id, error)
-            await uow.commit()
-        return True
+        return await self.outcomes.sent(row, target.platform, target.chat_id, message_id)

@@ -32,7 +32,7 @@ async def main(settings: dict[str, object], mode: str, *args: str) -> None:
             async with app.uow() as uow:
                 person = await require_by_email(uow.session, email)
                 identity = next(i for i in person.identities if i.platform == platform)
-                user_id, chat_id = identity.user_id, identity.chat_id
+                user_id, chat_id = identity.external_id, identity.chat_id
             chat = Chat(platform, chat_id, ChatKind.PRIVATE)
             request = Request(chat=chat, user_id=user_id, kind="action", name="lead.claim", value=lead)
             items = await app.dispatcher.handle(request)
