@@ -64,8 +64,8 @@ def _settings(database_url: str | None) -> Settings:
 def _run(make: Callable[[], Awaitable[T]], debug: bool = False) -> T:
     """Run one async command, mapping failures to the contract's exit statuses."""
     from domain.errors import UserFacingError
-    from domain.i18n import _
     from domain.importing import ImportFileError
+    from handlers.errors import error_reply
     from knowledge_base.articles import ArticleError, ArticleErrors
 
     debug = debug or _state["debug"]
@@ -81,7 +81,7 @@ def _run(make: Callable[[], Awaitable[T]], debug: bool = False) -> T:
         typer.echo(f"partnerbot: {exc}", err=True)
         raise typer.Exit(2) from None
     except UserFacingError as exc:
-        typer.echo(f"partnerbot: {_(exc.message) % exc.params if exc.params else _(exc.message)}", err=True)
+        typer.echo(f"partnerbot: {error_reply(exc)}", err=True)
         raise typer.Exit(2) from None
     except typer.Exit:
         raise

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.i18n import Plural
+
 
 class UserFacingError(Exception):
-    """An expected refusal. `message` is an untranslated gettext msgid with `%(name)s` placeholders."""
+    """An expected refusal. `message` is an untranslated gettext msgid with `%(name)s` placeholders, or a
+    `Plural` (domain.i18n.Nn_) whose form the `count` parameter chooses."""
 
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Plural, **params: Any) -> None:
+        super().__init__(message if isinstance(message, str) else message.singular)
         self.message = message
         self.params = params
 

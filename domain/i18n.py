@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -90,6 +91,19 @@ _ = gettext
 def N_(message: str) -> str:
     """Mark a string for extraction; it is translated later, where the recipient is known."""
     return message
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A message with a singular and a plural form, chosen by its `count` parameter when translated."""
+
+    singular: str
+    plural: str
+
+
+def Nn_(singular: str, plural: str) -> Plural:
+    """Mark a plural message for extraction (keyword ``Nn_``, like ngettext's two arguments)."""
+    return Plural(singular, plural)
 
 
 def _babel_locale() -> Locale:

@@ -6,13 +6,15 @@ import logging
 import secrets
 
 from domain.errors import UserFacingError
-from domain.i18n import _
+from domain.i18n import Plural, _, ngettext
 
 logger = logging.getLogger("handlers.dispatch")
 
 
 def error_reply(exc: UserFacingError) -> str:
     """A refusal the domain worded (not found, not allowed, invalid input), in the person's language."""
+    if isinstance(exc.message, Plural):
+        return ngettext(exc.message.singular, exc.message.plural, int(exc.params["count"])) % exc.params
     return _(exc.message) % exc.params if exc.params else _(exc.message)
 
 

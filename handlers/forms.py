@@ -15,6 +15,7 @@ from typing import Any
 from domain.amounts import parse_amount, show_amount
 from domain.errors import InvalidInput
 from domain.i18n import N_, _, current_language
+from handlers.errors import error_reply
 from handlers.model import FormField, FormSpec, Message
 
 SKIP_WORDS = frozenset({"-", "skip", "/skip"})
@@ -92,7 +93,7 @@ def validate_all(spec: FormSpec, raw: dict[str, str]) -> tuple[dict[str, Any], d
         try:
             values[spec_field.name] = parse_value(spec_field, raw.get(spec_field.name))
         except InvalidInput as exc:
-            errors[spec_field.name] = _(exc.message) % exc.params
+            errors[spec_field.name] = error_reply(exc)
     return values, errors
 
 

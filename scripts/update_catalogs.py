@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "domain" / "locale"
 PACKAGES = ("bot", "domain", "handlers")
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "Nn_": (1, 2), "gettext": None, "ngettext": (1, 2)}
 LANGUAGES = ("de", "ja", "pt_BR")
 
 
@@ -50,7 +50,7 @@ def main() -> None:
         catalog.update(template, no_fuzzy_matching=True)
         with path.open("wb") as handle:
             write_po(handle, catalog, width=0, ignore_obsolete=True, no_location=True, sort_output=True)
-        missing = sum(1 for m in catalog if m.id and not m.string)
+        missing = sum(1 for m in catalog if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string]))
         print(f"{language}: {len(catalog)} messages, {missing} untranslated")
 
 

@@ -175,6 +175,7 @@ def test_kb_search_json_lines_from_stdin(db: list[str]) -> None:
     assert run("kb", "search", "x", "--lang", "klingon", *db)[0] == 2
 
 
+@pytest.mark.slow
 def test_kb_search_answers_with_the_sentence_model_warm(db: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """What an operator evaluating the search gets: the model's answers, not the first seconds'."""
     monkeypatch.setenv("PARTNERBOT_KB_SENTENCE_MODEL", "true")

@@ -455,8 +455,9 @@ async def test_get_updates_honours_offset_and_wakes_a_long_poll(
     updates = await telegram_bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
     assert updates == () and first > 0 and fake_telegram.pending_updates == []
 
+    polls_before = len(fake_telegram.calls_to("getUpdates"))
     poll = asyncio.create_task(telegram_bot.get_updates(timeout=5))
-    await asyncio.sleep(0.05)
+    await fake_telegram.until(lambda: len(fake_telegram.calls_to("getUpdates")) > polls_before)  # it is waiting
     fake_telegram.push_update(tg_message_update("late"))
     updates = await asyncio.wait_for(poll, 1.0)
     assert updates[0].message is not None and updates[0].message.text == "late"

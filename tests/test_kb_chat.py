@@ -112,6 +112,7 @@ async def test_questions_about_nothing_in_the_program_get_no_article(kb_chats: C
     assert "No article" in answer.text and [b.action for b in answer.buttons] == ["kb.open_ticket"]
 
 
+@pytest.mark.slow
 async def test_the_sentence_model_warms_up_in_the_background_and_then_answers(kb_chats: ChatFactory) -> None:
     kb = KnowledgeBase(kb_chats.app.uow, sentence_model=True)
     index = await kb.index()  # at once, with the word vectors
@@ -121,6 +122,7 @@ async def test_the_sentence_model_warms_up_in_the_background_and_then_answers(kb
     assert (await kb.search("what is the weather in paris tomorrow", language="en", record=False)).hits == []
 
 
+@pytest.mark.slow
 async def test_sentence_vectors_are_stored_once_and_follow_article_edits(
     kb_chats: ChatFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -178,6 +180,7 @@ async def test_a_broken_sentence_model_leaves_the_word_vectors_answering(
     assert (await kb.search("how do i regster a deal", language="en", record=False)).hits[0].id == "register-a-deal"
 
 
+@pytest.mark.slow
 async def test_questions_during_a_first_encoding_are_answered_with_word_vectors(
     kb_chats: ChatFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

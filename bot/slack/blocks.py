@@ -27,7 +27,7 @@ import logging
 import re
 from typing import Any
 
-from domain.i18n import _
+from domain.i18n import _, ngettext
 from handlers.model import Button, FormField, FormSpec, Markdown, Message
 
 logger = logging.getLogger(__name__)
@@ -213,9 +213,11 @@ def message_blocks(message: Message, max_blocks: int = MAX_MESSAGE_BLOCKS) -> li
     if len(content) + len(tail) > max_blocks:
         room = max(max_blocks - len(tail) - 1, 1)
         hidden = len(content) - room
-        pointer = _("… %(count)s more parts are not shown here; the message was too long for Slack.") % {
-            "count": hidden
-        }
+        pointer = ngettext(
+            "… %(count)s more part is not shown here; the message was too long for Slack.",
+            "… %(count)s more parts are not shown here; the message was too long for Slack.",
+            hidden,
+        ) % {"count": hidden}
         content = [*content[:room], {"type": "context", "elements": [{"type": "mrkdwn", "text": pointer}]}]
         tail = tail[: max_blocks - len(content)]
     return content + tail

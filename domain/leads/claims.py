@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import transitions
 from domain.errors import Conflict, NotAllowed
 from domain.events import publish
-from domain.i18n import N_
+from domain.i18n import N_, Nn_
 from domain.leads import distribution as dist
 from domain.leads.eligibility import open_lead_counts
 from domain.leads.events import LeadClaimed
@@ -73,7 +73,11 @@ async def _check_capacity(session: AsyncSession, partner_id: int, policy: LeadPo
     held = (await open_lead_counts(session, [partner_id])).get(partner_id, 0)
     if held >= policy.capacity_of(partner.tier):
         raise Conflict(
-            N_("Your team already holds %(count)s open leads, its limit. Update or release one first."), count=held
+            Nn_(
+                "Your team already holds %(count)s open lead, its limit. Update or release it first.",
+                "Your team already holds %(count)s open leads, its limit. Update or release one first.",
+            ),
+            count=held,
         )
 
 

@@ -10,6 +10,7 @@ import asyncio
 import json
 import socket
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -49,6 +50,9 @@ class Failure:
     retry_after: int | None = None
 
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
 class FakeServer:
     """Start/stop, call log and failure injection common to both fakes."""
 
@@ -58,6 +62,7 @@ class FakeServer:
         self._failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
         self._holds: list[Hold] = []
         self._runner: web.AppRunner | None = None
+        self._waiters: set[asyncio.Future[None]] = set()
 
     # -- lifecycle -----------------------------------------------------------------------------
     def _build_app(self) -> web.Application:
@@ -96,6 +101,36 @@ class FakeServer:
     def root_url(self) -> str:
         """http://127.0.0.1:PORT without a trailing slash."""
         return f"http://127.0.0.1:{self.port}"
+
+    # -- waiting for what the product does -----------------------------------------------------
+    def _observed(self, handler: Handler) -> Handler:
+        """Wrap a route handler so that `until` looks again after every request served."""
+
+        async def observed(request: web.Request) -> web.StreamResponse:
+            try:
+                return await handler(request)
+            finally:
+                self._changed()
+
+        return observed
+
+    def _changed(self) -> None:
+        """Something may have changed (a call arrived or was answered): wake whoever waits in `until`."""
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def until(self, condition: Callable[[], bool], within: float = 5.0) -> None:
+        """Return once `condition()` holds, looking again after each request this fake serves (no
+        guessed sleeps); fail after `within` seconds of it not holding."""
+        async with asyncio.timeout(within):
+            while not condition():
+                waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._waiters.add(waiter)
+                try:
+                    await waiter
+                finally:
+                    self._waiters.discard(waiter)
 
     # -- call log ------------------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:

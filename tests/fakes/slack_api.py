@@ -240,7 +240,7 @@ class FakeSlackAPI(FakeServer):
     # -- HTTP ----------------------------------------------------------------------------------
     def _build_app(self) -> web.Application:
         app = web.Application()
-        app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_route("*", "/api/{method}", self._observed(self._handle))
         app.router.add_post("/response/{name}", self._handle_response_url)
         return app
 
@@ -252,6 +252,7 @@ class FakeSlackAPI(FakeServer):
         if auth.startswith("Bearer "):
             token = auth.removeprefix("Bearer ").strip()
         self.calls.append(Call(method, params))
+        self._changed()  # a held call (a long poll) counts as arrived
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
         if token not in self.tokens:

@@ -269,7 +269,7 @@ class FakeTelegramAPI(FakeServer):
     # -- HTTP ----------------------------------------------------------------------------------
     def _build_app(self) -> web.Application:
         app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/bot{token}/{method}", self._observed(self._handle))
         return app
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -277,6 +277,7 @@ class FakeTelegramAPI(FakeServer):
         method = self._lower.get(given.lower(), given)
         params = await read_params(request, JSON_FIELDS)
         self.calls.append(Call(method, params))
+        self._changed()  # a held call (a long poll) counts as arrived
         try:
             if request.match_info["token"] not in self.tokens:
                 raise TelegramError(401, "Unauthorized")

@@ -231,6 +231,7 @@ def _params(call: Any) -> str:
     return str(call.params)
 
 
+@pytest.mark.slow
 async def test_authorization_matrix_telegram(tg: Any, tmp_path: Path) -> None:
     """Every action and command through the real webhook, in a group, a supergroup and a channel post's
     buttons, by the lead's holder and by another partner: nothing private reaches the shared chat."""

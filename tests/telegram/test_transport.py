@@ -137,10 +137,7 @@ async def test_polling_picks_up_pushed_updates(
     stop = asyncio.Event()
     task = asyncio.create_task(tg.adapter.poll(tg.app, stop))
     fake_telegram.push_update(tg_message_update("/help", tg_user(4242, "Eve")))
-    for _ in range(200):
-        if fake_telegram.texts_to(4242):
-            break
-        await asyncio.sleep(0.02)
+    await fake_telegram.until(lambda: bool(fake_telegram.texts_to(4242)))
     stop.set()
     await asyncio.wait_for(task, timeout=5)
     assert fake_telegram.calls_to("deleteWebhook") and fake_telegram.webhook is None

@@ -110,6 +110,7 @@ async def test_kb_button_press_is_answered(tg: TelegramHarness) -> None:
     assert "Glad it helped" in answer.params["text"]
 
 
+@pytest.mark.slow
 async def test_a_misspelled_question_in_a_private_chat_gets_answers_from_the_warm_model(tg: TelegramHarness) -> None:
     kb = KnowledgeBase(tg.app.uow, sentence_model=True)
     tg.app.deps.services.provide(kb)
