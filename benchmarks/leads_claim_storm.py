@@ -40,6 +40,7 @@ def _app(url: str) -> Any:
 def _instrument(stamps: dict[str, float]) -> None:
     """Record when the winner's transaction has queued its last "claimed" edit."""
     from domain import events
+    from domain.leads import notifications  # noqa: F401  (registers the notifier timed here)
     from domain.leads.events import OfferClosed
 
     original = events._NOTIFIERS[OfferClosed]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from handlers import account, kb, leads
+from handlers import account, kb, leads, tickets
 from handlers.capability import Capability, ImportKind, ReportKind
 from handlers.router import Route, Router
 
@@ -18,6 +18,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     account.CAPABILITY,
     kb.CAPABILITY,
     leads.CAPABILITY,
+    tickets.CAPABILITY,
 )
 
 

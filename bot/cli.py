@@ -184,6 +184,39 @@ def kb_import(
     _run(go, debug)
 
 
+@kb_app.command("drafts")
+def kb_drafts(database_url: DatabaseUrl = None, debug: Debug = False) -> None:
+    """Articles drafted from resolved tickets, waiting to be published."""
+    from domain.kb import drafts
+
+    async def go() -> None:
+        async with opened(database_url) as application:
+            waiting = await drafts.drafts(application.uow)
+        if not waiting:
+            typer.echo("no drafts")
+        for draft in waiting:
+            typer.echo(f"{draft.article_id}  {draft.language}  {draft.updated_at:%Y-%m-%d}  {draft.title}")
+
+    _run(go, debug)
+
+
+@kb_app.command("publish")
+def kb_publish(
+    article_id: Annotated[str, typer.Argument(help="The draft's id, as `kb drafts` lists it.")],
+    database_url: DatabaseUrl = None,
+    debug: Debug = False,
+) -> None:
+    """Publish a draft: from now on the chat's search finds it."""
+    from domain.kb import drafts
+
+    async def go() -> None:
+        async with opened(database_url) as application:
+            count = await drafts.publish(application.uow, article_id, application.deps.now())
+        typer.echo(f"published {article_id} ({count} language{'s' if count != 1 else ''})")
+
+    _run(go, debug)
+
+
 @kb_app.command("search")
 def kb_search(
     query: Annotated[str, typer.Argument(help="The question; - reads one question a line from stdin.")],

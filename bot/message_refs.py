@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import read_only
 from domain.models import MessageRef
 from domain.outbox import dialect_insert
 
@@ -38,3 +39,12 @@ async def store_ref(
         index_elements=["ref_key", "platform", "chat_id"], set_={"message_id": message_id}
     )
     await session.execute(stmt)
+
+
+@read_only
+async def ref_key_of(session: AsyncSession, platform: str, chat_id: str, message_id: str) -> str | None:
+    """Which of our messages a person answered (a thread's root, a replied-to message), by its ref key."""
+    query = select(MessageRef.ref_key).where(
+        MessageRef.platform == platform, MessageRef.chat_id == chat_id, MessageRef.message_id == message_id
+    )
+    return (await session.scalars(query)).first()

@@ -210,6 +210,11 @@ class Sender:
                 ref = await message_refs.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
         if ref is None and row.edit_only:
             return await self.outcomes.skipped(row, "nothing shown to edit")
+        thread_of = row.payload.get(outbox.IN_THREAD_OF) if ref is None else None
+        if isinstance(thread_of, str):
+            async with self.uow.reader() as uow:
+                root = await message_refs.find_ref(uow.session, thread_of, target.platform, target.chat_id)
+            message.in_reply_to = root.message_id if root else None
         return await self._send(row, target, message, ref.message_id if ref else None, language, now)
 
     async def _unreachable(self, row: OutboxMessage, target: Target | None, now: dt.datetime) -> bool:

@@ -116,6 +116,15 @@ def format_datetime(value: dt.datetime, tz_name: str | None = None) -> str:
     )
 
 
+def format_moment(value: dt.datetime, tz_name: str | None = None) -> str:
+    """A due time as a phone shows it: weekday, day, time and zone ("Mi., 25. Nov. 14:00 MEZ")."""
+    tz = dates.get_timezone(tz_name or "UTC")
+    day = dates.format_skeleton("MMMEd", value, tzinfo=tz, locale=_babel_locale())
+    time = dates.format_time(value, "short", tzinfo=tz, locale=_babel_locale())
+    zone = dates.format_datetime(value, "z", tzinfo=tz, locale=_babel_locale())
+    return f"{day} {time} {zone}"
+
+
 def format_date(value: dt.date) -> str:
     return dates.format_date(value, format="medium", locale=_babel_locale())
 

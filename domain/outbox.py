@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
+IN_THREAD_OF = "in_thread_of"
+"""A payload key: the ref key of a message shown earlier in the same chat; the push goes in its thread."""
 LEASE = dt.timedelta(minutes=2)
 
 

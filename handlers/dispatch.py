@@ -67,11 +67,13 @@ class Dispatcher:
         self.forms: dict[str, FormRoute] = {}
         self.renderers: dict[str, Renderer] = {}
         self.text_route: Route | None = None
+        self.replies: dict[str, Route] = {}
         for router in routers:
             _register(self.commands, router.commands, router)
             _register(self.actions, router.actions, router)
             _register(self.forms, router.forms, router)
             _register(self.renderers, router.renderers, router)
+            _register(self.replies, router.replies, router)
             if router.text_handler is not None:
                 self.text_route = Route("text", router.text_handler)
         self.form_machine = FormMachine(self.forms, deps)
@@ -123,6 +125,8 @@ class Dispatcher:
             items = await self._action(req)
         elif req.kind == "form":
             items = await self._form_submission(req)
+        elif req.reply_to:
+            items = await self._reply(req)
         else:
             items = await self._text(req)
         return await self._forms_in_chat(req, items)
@@ -258,6 +262,17 @@ class Dispatcher:
         if self.text_route is None or not text:
             return [Reply(Message(text=_("Send /help to see what you can do.")))]
         return await self.text_route.handler(req, self.deps)
+
+    async def _reply(self, req: Request) -> list[ReplyItem]:
+        """A reply to one of our messages goes to the capability that owns that message's ref key."""
+        route = self.replies.get((req.reply_to or "").split(":", 1)[0])
+        if route is None or not req.args.strip():
+            return []
+        if req.person is None:
+            return [Reply(self.linking_instructions())]
+        if not route.allows(req.person):
+            return []
+        return await self._run(req, route.chats, lambda r: route.handler(r, self.deps))
 
     async def _form_submission(self, req: Request) -> list[ReplyItem]:
         route = self.forms.get(req.name)

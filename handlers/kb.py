@@ -12,7 +12,7 @@ from domain.kb import KnowledgeBase, SearchOutcome
 from handlers.capability import Capability, DemoData, Setting
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
-from handlers.model import Button, Markdown, Message, Notice, OpenForm, Reply, ReplyItem, Request
+from handlers.model import Button, Markdown, Message, Notice, Reply, ReplyItem, Request
 from handlers.router import Router
 
 router = Router("kb")
@@ -116,8 +116,7 @@ async def open_ticket(req: Request, deps: Deps) -> list[ReplyItem]:
     query = await _kb(deps).request_ticket(_search_id(req), req.person.id, deps.now())
     dispatcher = deps.services[Dispatcher]
     if "ticket.open" in dispatcher.forms:
-        spec = dispatcher.forms["ticket.open"].spec()
-        return [OpenForm(spec, {"subject": query[:200], "description": query})]
+        return await dispatcher.open_form(req, "ticket.open", {"subject": query[:200], "description": query})
     return [
         Notice(_("Request recorded.")),
         Reply(

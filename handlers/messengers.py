@@ -51,4 +51,11 @@ def program_cam_channel(read_setting: Callable[[str], Any]) -> Address | None:
     return None
 
 
+def channel_address(setting_name: str, read_setting: Callable[[str], Any]) -> Address | None:
+    """A channel setting as an address on the messenger whose name prefixes it (`slack_support_channel`)."""
+    value = read_setting(setting_name)
+    platform = next((m.platform for m in MESSENGERS if setting_name.startswith(m.platform + "_")), None)
+    return Address(platform, str(value)) if value and platform else None
+
+
 CAM_CHANNEL_SETTINGS: tuple[str, ...] = tuple(m.cam_channel_setting for m in MESSENGERS if m.cam_channel_setting)

@@ -74,6 +74,9 @@ class Message:
     buttons: list[Button] = field(default_factory=list)
     footer: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    in_reply_to: str | None = None
+    """The platform id of the message this one answers (a Slack thread's root); set by the sender for a
+    push that asks to go in the thread of a message shown earlier, never by a handler."""
 
     def plain_text(self) -> str:
         """A plain-text rendering, used where a platform shows no structure (notifications' preview)."""
@@ -139,6 +142,9 @@ class Request:
     platform_language: str | None = None
     supports_modals: bool = False
     private_chat_url: str | None = None
+    reply_to: str | None = None
+    """The ref key of the bot's message this text answers (a reply in a Slack thread): the dispatcher
+    routes it to the capability that registered replies for that key's prefix (`Router.reply`)."""
     raw: Any = None
 
     @property

@@ -71,6 +71,7 @@ class Router:
         self.forms: dict[str, FormRoute] = {}
         self.renderers: dict[str, Renderer] = {}
         self.text_handler: Handler | None = None
+        self.replies: dict[str, Route] = {}
 
     def command(
         self,
@@ -132,6 +133,19 @@ class Router:
 
         def register(fn: Renderer) -> Renderer:
             self.renderers[kind] = fn
+            return fn
+
+        return register
+
+    def reply(
+        self, prefix: str, *, roles: frozenset[str] | None = None, chats: frozenset[ChatKind] | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Register what a person's reply to one of our messages does, for messages whose ref key starts
+        with `prefix:` (a ticket's root message in the support channel: `ticket:42`)."""
+
+        def register(fn: Handler) -> Handler:
+            where = _chats(True, chats)
+            self.replies[prefix] = Route(prefix, fn, roles, where == PRIVATE_ONLY, chats=where)
             return fn
 
         return register

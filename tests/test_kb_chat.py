@@ -43,10 +43,14 @@ async def test_out_of_scope_question_gets_no_article_and_the_ticket_offer(kb_cha
     answer = await chat.send("/kb what is the weather in paris tomorrow")
     assert "No article" in answer.text
     assert [b.action for b in answer.buttons] == ["kb.open_ticket"]
-    recorded = await chat.press("kb.open_ticket", answer.button("kb.open_ticket").value)
-    assert "recorded your request" in recorded.text
+    opened = await chat.press("kb.open_ticket", answer.button("kb.open_ticket").value)
+    assert "Open a support ticket" in opened.text and "step 1 of 5" in opened.text
+    await chat.send("Technical and product")
+    subject = await chat.send("low")  # the question is offered as the subject
+    assert "Subject" in subject.text and "Suggested: what is the weather in paris tomorrow" in subject.text
+    assert "Cancelled" in (await chat.send("cancel")).text
     again = await chat.press("kb.open_ticket", answer.button("kb.open_ticket").value)
-    assert "recorded your request" in again.text
+    assert "step 1 of 5" in again.text
     assert await count(kb_chats, KbTicketRequest) == 1
 
 

@@ -28,7 +28,7 @@ from bot.app import App
 from bot.config import SettingsError
 from bot.slack.replies import PLATFORM, Origin, Replies
 from bot.slack.transport import SlackTransport, call, transport_client
-from bot.transport import DeliveryError
+from bot.transport import DeliveryError, PermanentError, TransientError
 from domain.updates import first_deliveries
 from handlers.errors import unexpected_reply
 from handlers.model import Chat, Request
@@ -189,6 +189,18 @@ class SlackAdapter(Replies):
             self._profiles.clear()
         self._profiles[user_id] = (now + ttl, profile)
         return profile
+
+    async def message_at(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The message at `ts` in `channel` (conversations.history, `latest` inclusive), or None."""
+        try:
+            response = await call(
+                lambda: self.client.conversations_history(channel=channel, latest=ts, inclusive=True, limit=1)
+            )
+        except (PermanentError, TransientError) as exc:
+            logger.warning("slack: cannot read message %s in %s: %s", ts, channel, exc)
+            return None
+        found = [m for m in response.get("messages") or [] if str(m.get("ts")) == ts]
+        return dict(found[0]) if found else None
 
     async def dm_channel(self, user_id: str, fallback: str | None = None) -> str:
         """The bot's DM channel with a user (conversations.open, cached): the person's private chat."""

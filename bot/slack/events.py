@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.message_refs import ref_key_of
 from bot.slack.adapter import SlackAdapter
 from bot.slack.blocks import form_metadata, modal_view, truncate
 from bot.slack.home import on_home
@@ -79,18 +80,45 @@ def relevant(adapter: SlackAdapter, event: dict[str, Any]) -> bool:
     """Whether an event is something a person asked of us (not an edit, a bot, our echo, a channel)."""
     kind = event.get("type")
     if kind == "message":
-        # Channel messages would be ticket-thread replies, which no capability handles yet.
-        return event.get("channel_type") == "im" and message_is_for_us(event, adapter.bot_user_id)
+        if not message_is_for_us(event, adapter.bot_user_id):
+            return False
+        # A DM, or a reply in a thread of a channel (maybe under one of our messages: a ticket's root).
+        return event.get("channel_type") == "im" or is_thread_reply(event)
     if kind == "app_mention":
         user = event.get("user")
         return bool(user) and not event.get("bot_id") and user != adapter.bot_user_id
     if kind == "app_home_opened":
         return event.get("tab", "home") == "home" and bool(event.get("user"))
+    if kind == "reaction_added":
+        item = event.get("item") or {}
+        return event.get("reaction") == TICKET_REACTION and item.get("type") == "message" and bool(event.get("user"))
     return False
+
+
+def is_thread_reply(event: dict[str, Any]) -> bool:
+    thread = event.get("thread_ts")
+    return event.get("channel_type") in ("channel", "group") and bool(thread) and thread != event.get("ts")
+
+
+async def on_thread_reply(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
+    """A reply in a thread under one of our messages (a ticket's root): the capability that owns that
+    message gets it; replies in other threads are none of our business."""
+    channel, thread = str(event.get("channel", "")), str(event["thread_ts"])
+    ref_key = await ref_key_of(adapter.app.uow, PLATFORM, channel, thread)
+    if ref_key is None:
+        return
+    user = str(event["user"])
+    chat = _chat(channel, private=False, channel_type=event.get("channel_type"))
+    text = plain_text(str(event.get("text", "")))
+    req = await adapter.request(chat, user, "text", args=text, reply_to=ref_key, raw=body)
+    await adapter.handle(req, Origin(user, chat, thread_ts=thread))
 
 
 async def on_message(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
     """A DM to the bot: a command when it starts with "/", otherwise free text (a KB question)."""
+    if is_thread_reply(event):
+        await on_thread_reply(adapter, event, body)
+        return
     user = str(event["user"])
     chat = _chat(await adapter.dm_channel(user, fallback=event.get("channel")), private=True)
     text = plain_text(str(event["text"]))
@@ -101,6 +129,34 @@ async def on_message(adapter: SlackAdapter, event: dict[str, Any], body: dict[st
     else:
         req = await adapter.request(chat, user, "text", args=text, **fields)
     await adapter.handle(req, Origin(user, chat))
+
+
+TICKET_REACTION = "ticket"
+
+
+async def on_reaction(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
+    """`:ticket:` on a message in a channel the bot is in: a ticket from that message, for its author.
+
+    The message is read back from Slack (the event carries only its place); the capability decides
+    whose ticket it is and whether the reacting person may open it.
+    """
+    item = event["item"]
+    channel, ts = str(item.get("channel", "")), str(item.get("ts", ""))
+    message = await adapter.message_at(channel, ts)
+    if message is None or not str(message.get("text") or "").strip():
+        return
+    reactor = str(event["user"])
+    chat = _chat(channel, private=channel.startswith("D"), channel_type=event.get("channel_type"))
+    req = await adapter.request(
+        chat,
+        reactor,
+        "action",
+        name="ticket.from_message",
+        value=f"{channel}:{ts}",
+        values={"text": plain_text(str(message["text"])), "author": str(message.get("user") or "")},
+        raw=body,
+    )
+    await adapter.handle(req, Origin(reactor, chat, thread_ts=ts))
 
 
 async def on_mention(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -281,6 +337,7 @@ def register(bolt: AsyncApp, adapter: SlackAdapter) -> None:
         "message": on_message,
         "app_mention": on_mention,
         "app_home_opened": on_home,
+        "reaction_added": on_reaction,
     }
     for event_type, handler in handlers.items():
         bolt.event(event_type)(_event_listener(adapter, handler, event_type))

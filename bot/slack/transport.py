@@ -155,7 +155,7 @@ class SlackTransport:
 
     async def send_traced(self, chat_id: str, message: Message, trace: str | None) -> str:
         """chat.postMessage carrying the outbox row's key in its message metadata (`find_traced`)."""
-        response = await self.post(chat_id, message, trace=trace)
+        response = await self.post(chat_id, message, thread_ts=message.in_reply_to, trace=trace)
         channel = str(response.get("channel") or chat_id)
         if channel != chat_id:
             self._dm[chat_id] = channel  # a user id was given: remember its DM for later edits

@@ -24,6 +24,8 @@ class Incoming:
 
     request: Request | None
     callback_query_id: str | None = None
+    replied_to: str | None = None
+    """The id of our message this text replies to (Telegram's reply_to_message), looked up before dispatch."""
 
 
 def start_link(bot_username: str | None, code: str) -> str | None:
@@ -64,7 +66,12 @@ class Translator:
             return Incoming(self._request(chat, message.from_user, "command", name=name.lower(), args=args.strip()))
         if not chat.is_private:
             return None
-        return Incoming(self._request(chat, message.from_user, "text", args=text))
+        replied = message.reply_to_message
+        ours = replied is not None and replied.from_user is not None and replied.from_user.is_bot
+        return Incoming(
+            self._request(chat, message.from_user, "text", args=text),
+            replied_to=str(replied.message_id) if ours and replied is not None else None,
+        )
 
     def _callback(self, update: Update) -> Incoming:
         query = update.callback_query

@@ -20,6 +20,7 @@ from telegram import Update
 
 from bot import metrics
 from bot.app import App
+from bot.message_refs import ref_key_of
 from bot.telegram.requests import PLATFORM, Incoming
 from bot.telegram.transport import TelegramTransport
 from bot.transport import DeliveryError, MessageGone, RetryAfter, TransientError
@@ -125,6 +126,10 @@ class UpdateProcessor:
         answered = incoming.callback_query_id is None
         try:
             items: list[ReplyItem] = []
+            if incoming.request is not None and incoming.replied_to is not None:
+                request = incoming.request
+                key = await ref_key_of(self.app.uow, PLATFORM, request.chat.chat_id, incoming.replied_to)
+                incoming = dataclasses.replace(incoming, request=dataclasses.replace(request, reply_to=key))
             if incoming.request is not None:
                 items = await self.app.dispatcher.handle(incoming.request)
             if not answered:

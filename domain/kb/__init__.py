@@ -173,7 +173,7 @@ class KnowledgeBase:
         return ImportSummary(created, updated, len(rows), unchanged)
 
     async def _current_version(self) -> tuple[int, Any]:
-        async with self.uow() as uow:
+        async with self.uow.reader() as uow:
             count, latest = (
                 await uow.session.execute(
                     select(func.count(), func.max(KbArticle.updated_at)).where(KbArticle.status == "published")
@@ -189,7 +189,7 @@ class KnowledgeBase:
             version = await self._current_version()
             self._checked = time.monotonic()
             if self._index is None or version != self._version:
-                async with self.uow() as uow:
+                async with self.uow.reader() as uow:
                     rows = (await uow.session.scalars(select(KbArticle).where(KbArticle.status == "published"))).all()
                     articles = [_article_of(r) for r in rows]
                 self._index = await asyncio.to_thread(SearchIndex.build, articles)

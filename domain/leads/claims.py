@@ -99,13 +99,24 @@ def _claimable_by(partner_id: int) -> tuple[ColumnElement[bool], ...]:
     return (Lead.mode == "shark_tank", open_offer)
 
 
+async def refuse_unclaimable(session: AsyncSession, person: PersonView, ref: str) -> Lead:
+    """Refuse early a claim that cannot win (claimed already, not offered to them); the lead otherwise.
+
+    Early only: the claim's conditional UPDATE decides. (Running this in a read transaction of its own
+    before the claim was tried: 200 simultaneous readers on SQLite cost the winner more than the
+    queued losers, see benchmarks/leads_claim_storm.py.)
+    """
+    lead = await find_known(session, person, ref)
+    if not await transitions.possible(session, Lead, lead.id, "offered", *_claimable_by(partner_only(person))):
+        await _refuse_claim(session, person, ref)
+    return lead
+
+
 async def claim(session: AsyncSession, person: PersonView, ref: str, now: dt.datetime, policy: LeadPolicy) -> Claimed:
     """Claim a shark-tank lead: one conditional UPDATE decides the single winner."""
     partner_id = partner_only(person)
-    lead = await find_known(session, person, ref)
+    lead = await refuse_unclaimable(session, person, ref)
     claimable = _claimable_by(partner_id)
-    if not await transitions.possible(session, Lead, lead.id, "offered", *claimable):
-        await _refuse_claim(session, person, ref)
     await _check_capacity(session, partner_id, policy)
     zones = await dist.partner_zones(session, [partner_id])
     values = {"status": "claimed", **_holding_values(lead, person, now, policy, zones)}

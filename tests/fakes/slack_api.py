@@ -229,6 +229,13 @@ class FakeSlackAPI(FakeServer):
         """The replies in one thread, oldest first, without the parent."""
         return [m for m in self.messages(channel) if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts]
 
+    def post_as_user(self, channel: str, user: str, text: str) -> str:
+        """A person's own message in a channel (as a client would post it); returns its ts."""
+        channel_id = self._resolve(channel, create=False)
+        ts = self._next_ts()
+        self._messages[channel_id][ts] = {"type": "message", "user": user, "text": text, "ts": ts}
+        return ts
+
     def dm_channel(self, user_id: str) -> str:
         """The D... channel of the bot's DM with a user (opened on demand, like conversations.open)."""
         if user_id not in self._dms:
@@ -547,9 +554,18 @@ class FakeSlackAPI(FakeServer):
         return {"ok": True, "channel": info}
 
     def _conversations_history(self, params: Response) -> Response:
+        """Newest first; `latest` bounds the ts range (`inclusive` keeps it), `limit` cuts. `oldest` is not
+        applied: this fake's ts count from 2023, not from the test's clock, so a wall-clock bound would be
+        meaningless here."""
         channel_id = self._resolve(params.get("channel"), create=False)
         top = [m for m in self._messages[channel_id].values() if m.get("thread_ts", m["ts"]) == m["ts"]]
-        return {"ok": True, "messages": list(reversed(top)), "has_more": False}
+        inclusive = params.get("inclusive") in (True, "true", "1", 1)
+        if params.get("latest"):
+            latest = float(params["latest"])
+            top = [m for m in top if float(m["ts"]) < latest or (inclusive and float(m["ts"]) == latest)]
+        newest_first = sorted(top, key=lambda m: float(m["ts"]), reverse=True)
+        limit = int(params.get("limit") or 100)
+        return {"ok": True, "messages": newest_first[:limit], "has_more": len(newest_first) > limit}
 
     def _conversations_replies(self, params: Response) -> Response:
         channel_id = self._resolve(params.get("channel"), create=False)

@@ -182,10 +182,12 @@ async def test_channel_chatter_and_reactions_are_acknowledged_not_recorded(harne
     from tests.fakes import reaction_added_event
 
     chatter = message_event("lunch?", channel="C0GENERAL", channel_type="channel")
-    reaction = reaction_added_event("ticket", ts="1.000001")
+    reaction = reaction_added_event("thumbsup", ts="1.000001")
     unknown = {"type": "team_join", "user": {"id": "U0NEW"}}
     for event in (chatter, reaction, unknown):
         assert (await harness.event(event)).status == 200
     async with harness.app.uow() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+    # A :ticket: reaction is ours (tickets from messages), but on a message we cannot read, nothing happens.
+    assert (await harness.event(reaction_added_event("ticket", ts="1.000001"))).status == 200
     assert not harness.slack.calls_to("chat.postMessage")

@@ -1,0 +1,143 @@
+"""The support channel on Slack: a ticket's root message, an agent's thread replies reaching the partner,
+`note:` staying internal, the partner's words landing in the thread, and a reply on a closed ticket.
+
+Slack is the fake Web API over real HTTP with signed events; the partner is on the console.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+from sqlalchemy import select
+
+import bot.slack
+from bot.http import build_web_app
+from bot.runtime import platform_transports
+from domain.tickets.models import Ticket
+from tests.chat import ChatFactory, Clock, RecordingTransport
+from tests.conftest import make_app
+from tests.fakes import FakeSlackAPI, message_event, reaction_added_event
+from tests.slack.conftest import SECRET, SlackHarness
+
+SAM, SUPPORT = "U0SAM", "C0SUPPORT"
+ANA = "ana@acme.example"
+VALUES = {"category": "technical_product", "severity": "high", "subject": "API returns 500", "description": "Since 9"}
+
+
+@pytest_asyncio.fixture
+async def desk(sqlite_url: str, clock: Clock, fake_slack: FakeSlackAPI) -> AsyncIterator[SlackHarness]:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    fake_slack.add_user(SAM, "sam.support@vendor.example", "sam", real_name="Sam Okafor")
+    fake_slack.add_channel(SUPPORT, "partner-support")
+    app = make_app(
+        sqlite_url,
+        clock,
+        SLACK_BOT_TOKEN=fake_slack.token,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake_slack.url,
+        PARTNERBOT_SLACK_SUPPORT_CHANNEL=SUPPORT,
+    )
+    await ChatFactory(app, clock).seed_program()
+    bot.slack.install(app)
+    await platform_transports(app)
+    client = TestClient(TestServer(build_web_app(app)))
+    await client.start_server()
+    try:
+        yield SlackHarness(app, fake_slack, client, clock)
+    finally:
+        await client.close()
+        await app.close()
+
+
+async def test_agent_thread_replies_reach_the_partner_and_the_partner_lands_in_the_thread(
+    desk: SlackHarness, clock: Clock
+) -> None:
+    chats = ChatFactory(desk.app, clock)
+    console = RecordingTransport("console")
+    ana = await chats.linked(ANA)
+    desk.app.transports["console"] = console
+
+    async def deliver() -> None:
+        await desk.app.sender().drain()
+
+    assert "T-000001" in (await ana.submit("ticket.open", VALUES)).text
+    await deliver()
+    [root] = desk.slack.messages(SUPPORT)
+    assert "T-000001" in root["text"] and "Acme Cloud Resellers" in root["text"]
+
+    await desk.event(message_event("/help", user=SAM, channel="D0SAM"))  # Sam's first DM links him by email
+    await desk.event(
+        message_event(
+            "Please retry; we rolled back the deploy.",
+            user=SAM,
+            channel=SUPPORT,
+            channel_type="channel",
+            thread_ts=root["ts"],
+        )
+    )
+    await desk.event(
+        message_event(
+            "note: rollback was INC-77", user=SAM, channel=SUPPORT, channel_type="channel", thread_ts=root["ts"]
+        )
+    )
+    await deliver()
+    partner = "\n".join(d.current.plain_text() for d in console.to(ANA))
+    assert "Reply on your ticket T-000001" in partner and "we rolled back the deploy" in partner
+    assert "INC-77" not in partner
+    said_in_thread = [m["text"] for m in desk.slack.replies(SUPPORT, root["ts"])]
+    assert any("Sent to the partner on T-000001" in t for t in said_in_thread)
+    assert any("Note kept on T-000001" in t for t in said_in_thread)
+
+    await ana.send("/ticket T-000001 Still failing for EU customers.")
+    await deliver()
+    in_thread = [m["text"] for m in desk.slack.replies(SUPPORT, root["ts"])]
+    assert any("Still failing for EU customers." in t for t in in_thread)
+    assert "Sam Okafor" in desk.slack.messages(SUPPORT)[0]["text"]  # the root was edited: Sam answered first
+
+
+async def test_a_thread_reply_on_a_closed_ticket_tells_the_agent_and_sends_the_partner_nothing(
+    desk: SlackHarness, clock: Clock
+) -> None:
+    chats = ChatFactory(desk.app, clock)
+    console = RecordingTransport("console")
+    ana = await chats.linked(ANA)
+    desk.app.transports["console"] = console
+    await ana.submit("ticket.open", VALUES)
+    await desk.app.sender().drain()
+    [root] = desk.slack.messages(SUPPORT)
+    await desk.event(message_event("/help", user=SAM, channel="D0SAM"))
+    await desk.event(message_event("Fixed.", user=SAM, channel=SUPPORT, channel_type="channel", thread_ts=root["ts"]))
+    sam = chats.stranger(SAM, platform="slack")
+    assert "resolved" in (await sam.press("ticket.resolve", "T-000001")).text
+    await ana.press("ticket.confirm", "T-000001")
+    await desk.app.sender().drain()
+    before = len(console.to(ANA))
+    await desk.event(
+        message_event("One more thing", user=SAM, channel=SUPPORT, channel_type="channel", thread_ts=root["ts"])
+    )
+    await desk.app.sender().drain()
+    assert len(console.to(ANA)) == before
+    assert any("is closed; the partner was not sent this" in m["text"] for m in desk.slack.replies(SUPPORT, root["ts"]))
+
+
+async def test_a_ticket_reaction_opens_one_ticket_from_a_partners_message(desk: SlackHarness) -> None:
+    desk.slack.add_user("U0ANA", ANA, "ana", real_name="Ana Schmidt")
+    desk.slack.add_channel("C0SHARED", "acme-shared")
+    await desk.event(message_event("/help", user="U0ANA", channel="D0ANA"))  # Ana links by her email
+    await desk.event(message_event("/help", user=SAM, channel="D0SAM"))
+    ts = desk.slack.post_as_user("C0SHARED", "U0ANA", "Our SSO login fails since this morning\nError 403 on /sso")
+    reaction = reaction_added_event("ticket", user=SAM, channel="C0SHARED", ts=ts, item_user="U0ANA")
+    await desk.event(reaction)
+    await desk.event({**reaction, "event_ts": "1700009999.000100"})  # the same reaction again
+    async with desk.app.uow.reader() as uow:
+        [ticket] = (await uow.session.scalars(select(Ticket))).all()
+    assert ticket.subject == "Our SSO login fails since this morning" and "Error 403" in ticket.description
+    said = [m["text"] for m in desk.slack.replies("C0SHARED", ts)]
+    assert any("Ticket T-000001 is open for Ana Schmidt" in t for t in said)
+    assert any("already ticket T-000001" in t for t in said)
+    other = desk.slack.post_as_user("C0SHARED", SAM, "internal musing")
+    await desk.event(reaction_added_event("ticket", user=SAM, channel="C0SHARED", ts=other, item_user=SAM))
+    async with desk.app.uow.reader() as uow:
+        assert len((await uow.session.scalars(select(Ticket))).all()) == 1
