@@ -32,9 +32,7 @@ async def _one_resolved_ticket(url: str, clock: Clock) -> None:
         await app.close()
 
 
-def test_report_support_and_kb_drafts_from_the_command_line(
-    sqlite_url: str, clock: Clock, tmp_path: Path
-) -> None:
+def test_report_support_and_kb_drafts_from_the_command_line(sqlite_url: str, clock: Clock, tmp_path: Path) -> None:
     asyncio.run(_one_resolved_ticket(sqlite_url, clock))
     runner = CliRunner()
     db = ["--database-url", sqlite_url]
