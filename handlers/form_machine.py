@@ -69,7 +69,8 @@ class FormMachine:
             await self.conversations.advance(key, values, state.step + 1, now)
             nxt = spec.fields[state.step + 1]
             noted = forms.shown_back(field, value)
-            return [Reply(forms.question(spec, state.step + 1, prefill=prefill.get(nxt.name), reason=noted))]
+            said = await route.answered(req, self.deps, field.name, value) if route.answered else []
+            return [*said, Reply(forms.question(spec, state.step + 1, prefill=prefill.get(nxt.name), reason=noted))]
         await self.conversations.drop(key)
         context = {k: v for k, v in state.context.items() if k != "prefill"}
         return await route.submit(req, self.deps, values, context)

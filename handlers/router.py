@@ -18,6 +18,8 @@ Handler = Callable[[Request, Deps], Awaitable[list[ReplyItem]]]
 FormHandler = Callable[[Request, Deps, dict[str, Any], dict[str, Any]], Awaitable[list[ReplyItem]]]
 SpecFactory = Callable[[], FormSpec]
 Renderer = Callable[[dict[str, Any], PersonView | None], Message]
+FieldHook = Callable[[Request, Deps, str, Any], Awaitable[list[ReplyItem]]]
+"""(request, deps, field name, its value) → what to say before the next question."""
 
 
 def _chats(private: bool, chats: frozenset[ChatKind] | None) -> frozenset[ChatKind]:
@@ -58,6 +60,9 @@ class FormRoute:
     submit: FormHandler
     roles: frozenset[str] | None = None
     chats: frozenset[ChatKind] = PRIVATE_ONLY
+    answered: FieldHook | None = None
+    """Said after a field is answered, before the next question, where forms go field by field (the
+    ticket form shows knowledge-base articles that may already answer the subject)."""
 
     def answers_in(self, kind: ChatKind) -> bool:
         return kind in self.chats
@@ -121,9 +126,10 @@ class Router:
         roles: frozenset[str] | None = None,
         private: bool = True,
         chats: frozenset[ChatKind] | None = None,
+        answered: FieldHook | None = None,
     ) -> Callable[[FormHandler], FormHandler]:
         def register(fn: FormHandler) -> FormHandler:
-            self.forms[name] = FormRoute(name, spec, fn, roles, _chats(private, chats))
+            self.forms[name] = FormRoute(name, spec, fn, roles, _chats(private, chats), answered)
             return fn
 
         return register

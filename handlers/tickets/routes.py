@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, UserFacingError
 from domain.i18n import N_, _
+from domain.kb import KnowledgeBase
 from domain.people import PARTNER_ROLES, who_is
 from domain.tickets import services
 from domain.tickets.desk import Desk
@@ -107,7 +108,43 @@ def _submission_key(req: Request, values: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
-@router.form("ticket.open", ticket_form, roles=PARTNER_ROLES)
+async def suggest_articles(req: Request, deps: Deps, field: str, value: Any) -> list[ReplyItem]:
+    """After the subject: articles that may answer it already. The search is recorded, so a partner
+    who stops here counts as deflected (no ticket within 24 h) in `report support`."""
+    knowledge = deps.services.get(KnowledgeBase)
+    if field != "subject" or knowledge is None or req.person is None or not str(value or "").strip():
+        return []
+    try:
+        outcome = await knowledge.search(
+            str(value),
+            language=req.person.language or deps.default_language,
+            top=3,
+            role=req.person.role,
+            private_chat=req.chat.is_private,
+            person_id=req.person.id,
+            platform=req.platform,
+            now=deps.now(),
+        )
+    except UserFacingError:
+        return []
+    if not outcome.hits:
+        return []
+    return [
+        Reply(
+            Message(
+                title=_("Does one of these answer it?"),
+                items=[f"{n}. {hit.title}" for n, hit in enumerate(outcome.hits, start=1)],
+                buttons=[
+                    Button(_("Read %(n)s") % {"n": n}, "kb.article", hit.id)
+                    for n, hit in enumerate(outcome.hits, start=1)
+                ],
+                footer=_("If one does, send /cancel; otherwise answer the next question."),
+            )
+        )
+    ]
+
+
+@router.form("ticket.open", ticket_form, roles=PARTNER_ROLES, answered=suggest_articles)
 async def ticket_submitted(
     req: Request, deps: Deps, values: dict[str, Any], context: dict[str, Any]
 ) -> list[ReplyItem]:

@@ -208,3 +208,22 @@ async def test_a_resolution_becomes_a_kb_article_once_published(desk: Desk, monk
     assert await drafts.publish(desk.app.uow, "ticket-t-000001", desk.app.deps.now()) == 1
     after = await kb.search(question, language="en", top=3, record=False)
     assert "ticket-t-000001" in [h.id for h in after.hits]
+
+
+async def test_the_subject_brings_up_articles_and_stopping_there_counts_as_deflected(desk: Desk) -> None:
+    from domain.kb import KnowledgeBase
+    from domain.tickets.reports import support_report
+    from handlers.kb import ARTICLES
+
+    await desk.app.deps.services[KnowledgeBase].import_dir(ARTICLES, now=desk.app.deps.now())
+    ana = await desk.chats.linked(ANA)
+    await ana.send("/ticket")
+    await ana.send("Deal registration and pipeline")
+    await ana.send("medium")
+    answer = await ana.send("how do I register a deal")
+    assert "Does one of these answer it?" in answer.text and "kb.article" in [b.action for b in answer.buttons]
+    assert "Description" in answer.text  # and the form goes on with the next question
+    assert "Cancelled" in (await ana.send("/cancel")).text
+    async with desk.app.uow.reader() as uow:
+        everything = (await support_report(uow.session))[0]
+    assert everything.tickets == 0 and everything.kb_deflection_pct == 100.0
