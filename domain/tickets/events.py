@@ -16,6 +16,8 @@ class TicketChanged(Event):
     ticket_id: int
     version: int
     desk: Desk
+    refresh: str = ""
+    """Set by the sweep that keeps the "due in 1 h 20 m" line current: which refresh this is."""
 
 
 @dataclass(frozen=True)

@@ -89,9 +89,9 @@ async def root_message(session: AsyncSession, event: TicketChanged, now: dt.date
         return 0
     ticket = await _ticket(session, event.ticket_id)
     push = Push(
-        key=f"ticket.root:{ticket.id}:{event.version}",
+        key=f"ticket.root:{ticket.id}:{event.version}:{event.refresh}",
         kind="ticket.root",
-        payload=await ticket_payload(session, ticket),
+        payload={**await ticket_payload(session, ticket), "as_of": now.isoformat()},
         ref_key=root_ref(ticket.id),
         **_to(event.desk.support_channel),
     )

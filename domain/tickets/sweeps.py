@@ -8,11 +8,12 @@ clears its due column, so a second run for the same instant finds nothing and se
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from domain import transitions
@@ -20,7 +21,7 @@ from domain.events import publish
 from domain.sweeps import Sweep, SweepContext
 from domain.tickets import lifecycle
 from domain.tickets.desk import Desk
-from domain.tickets.events import SlaReminder
+from domain.tickets.events import SlaReminder, TicketChanged
 from domain.tickets.lookup import WORKING
 from domain.tickets.models import Ticket
 
@@ -85,6 +86,32 @@ async def _drain(ctx: SweepContext, column: InstrumentedAttribute[Any], handle: 
                 logger.exception("ticket sweep %s failed for ticket %s", handle.__name__, ticket_id)
 
 
+REFRESH_EVERY = dt.timedelta(minutes=10)
+REFRESH_AHEAD = dt.timedelta(hours=4)
+
+
+async def refresh_roots(ctx: SweepContext, desk: Desk) -> int:
+    """Keep the support channel's "first response due in 1 h 20 m" lines current: every 10 minutes, the
+    root of each worked ticket due within 4 hours (or overdue) is edited. Once per 10-minute slot, so
+    sweeping the same instant twice edits nothing twice."""
+    if desk.support_channel is None:
+        return 0
+    slot = ctx.at.replace(minute=ctx.at.minute - ctx.at.minute % 10, second=0, microsecond=0).isoformat()
+    horizon = ctx.at + REFRESH_AHEAD
+    due_soon = or_(Ticket.first_response_due_at <= horizon, Ticket.resolution_due_at <= horizon)
+    async with ctx.uow() as uow:
+        rows = (
+            await uow.session.execute(
+                select(Ticket.id, Ticket.version).where(Ticket.status.in_(WORKING), due_soon).limit(BATCH)
+            )
+        ).all()
+        queued = 0
+        for ticket_id, version in rows:
+            queued += await publish(uow.session, TicketChanged(ticket_id, version, desk, refresh=slot), ctx.at)
+        await uow.commit()
+    return queued
+
+
 def sweeps(desk: Desk) -> tuple[Sweep, ...]:
     def make(column: InstrumentedAttribute[Any], handle: Handle) -> Callable[[SweepContext], Awaitable[int]]:
         async def run(ctx: SweepContext) -> int:
@@ -97,4 +124,5 @@ def sweeps(desk: Desk) -> tuple[Sweep, ...]:
         Sweep("tickets_resolution_reminders", make(Ticket.resolution_reminder_at, remind_resolution)),
         Sweep("tickets_breaches", make(Ticket.breach_check_at, check_breach)),
         Sweep("tickets_unconfirmed_reopened", make(Ticket.confirm_due_at, reopen_unconfirmed)),
+        Sweep("tickets_due_lines_refreshed", lambda ctx: refresh_roots(ctx, desk)),
     )

@@ -75,15 +75,27 @@ def opened_message(ref: str, dues: sla.Dues, tz: str | None, repeat_of: str | No
     )
 
 
-def due_line(payload: dict[str, Any], now: dt.datetime | None = None) -> str:
-    tz = payload.get("timezone")
+def _left(due: str, as_of: str | None) -> str:
+    """ "in 1 hour" / "overdue by 20 minutes" as of the push's instant (the root is refreshed by the sweep)."""
+    if not as_of:
+        return ""
+    gap = dt.datetime.fromisoformat(due) - dt.datetime.fromisoformat(as_of)
+    if gap >= dt.timedelta():
+        return " (" + _("in %(time)s") % {"time": format_duration(gap)} + ")"
+    return " (" + _("overdue by %(time)s") % {"time": format_duration(-gap)} + ")"
+
+
+def due_line(payload: dict[str, Any]) -> str:
+    tz, as_of = payload.get("timezone"), payload.get("as_of")
     if payload.get("status") == "waiting_on_partner":
         return _("SLA paused while waiting for the partner.")
     parts = []
     if payload.get("first_response_due_at"):
-        parts.append(_("first response due %(when)s") % {"when": _at(payload["first_response_due_at"], tz)})
+        due = str(payload["first_response_due_at"])
+        parts.append(_("first response due %(when)s") % {"when": _at(due, tz)} + _left(due, as_of))
     if payload.get("resolution_due_at"):
-        parts.append(_("resolution due %(when)s") % {"when": _at(payload["resolution_due_at"], tz)})
+        due = str(payload["resolution_due_at"])
+        parts.append(_("resolution due %(when)s") % {"when": _at(due, tz)} + _left(due, as_of))
     return "; ".join(parts)
 
 

@@ -227,3 +227,20 @@ async def test_the_subject_brings_up_articles_and_stopping_there_counts_as_defle
     async with desk.app.uow.reader() as uow:
         everything = (await support_report(uow.session))[0]
     assert everything.tickets == 0 and everything.kb_deflection_pct == 100.0
+
+
+async def test_the_root_messages_due_line_counts_down_with_the_sweep(desk: Desk, clock: Clock) -> None:
+    ana = await desk.chats.linked(ANA)
+    await _open(ana)  # first response due 13:00 UTC (3 business hours for gold)
+    await desk.deliver()
+    assert "first response due" in desk.channel("C0SUPPORT")[0] and "(in 3 hours)" in desk.channel("C0SUPPORT")[0]
+    clock.advance(hours=2, minutes=5)
+    assert (await desk.app.sweep(clock()))["tickets_due_lines_refreshed"] == 1
+    assert (await desk.app.sweep(clock()))["tickets_due_lines_refreshed"] == 0  # same 10-minute slot
+    await desk.deliver()
+    [root] = desk.slack.to("C0SUPPORT")
+    assert "(in 55 minutes)" in root.current.plain_text() and len(root.edits) == 1
+    clock.advance(hours=1)
+    await desk.app.sweep(clock())
+    await desk.deliver()
+    assert "(overdue by 5 minutes)" in desk.slack.to("C0SUPPORT")[0].current.plain_text()
