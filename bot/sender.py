@@ -57,6 +57,16 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+async def _first_of(*events: asyncio.Event, within: float) -> None:
+    """Wait until any of `events` is set, or `within` seconds."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
 class Sender:
     def __init__(
         self,
@@ -133,17 +143,21 @@ class Sender:
         return total
 
     async def run_forever(self, stop: asyncio.Event, idle: float = 1.0) -> None:
-        while not stop.is_set():
-            try:
-                handled = await self.run_once()
-            except Exception:
-                logger.exception("sender round failed")
-                handled = 0
-            if handled == 0:
+        """Deliver until `stop`; idle, wake at once when this process queued a push, else every `idle` s."""
+        queued = asyncio.Event()
+        self.uow.outbox_listeners.append(queued.set)
+        try:
+            while not stop.is_set():
+                queued.clear()
                 try:
-                    await asyncio.wait_for(stop.wait(), timeout=idle)
-                except TimeoutError:
-                    pass
+                    handled = await self.run_once()
+                except Exception:
+                    logger.exception("sender round failed")
+                    handled = 0
+                if handled == 0:
+                    await _first_of(stop, queued, within=idle)
+        finally:
+            self.uow.outbox_listeners.remove(queued.set)
 
     async def _deliver_in_order(self, rows: list[OutboxMessage]) -> None:
         async with self._slots:

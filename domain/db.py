@@ -60,6 +60,8 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 READONLY = "partnerbot_readonly"
+OUTBOX_QUEUED = "partnerbot_outbox_queued"
+"""Set in a session's `info` when pushes were queued in it (domain.outbox)."""
 
 
 WRITER_WAIT = 30.0
@@ -74,10 +76,12 @@ class UnitOfWork:
         *,
         readonly: bool = False,
         writer_lock: asyncio.Lock | None = None,
+        committed: Callable[[AsyncSession], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._readonly = readonly
         self._writer_lock = writer_lock
+        self._committed = committed
         self.session: AsyncSession
 
     async def __aenter__(self) -> UnitOfWork:
@@ -103,6 +107,8 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
+        if self._committed is not None:
+            self._committed(self.session)
 
     async def flush(self) -> None:
         await self.session.flush()
@@ -114,9 +120,17 @@ class UowFactory:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, single_writer: bool = False) -> None:
         self._sessions = sessions
         self._writer_lock = asyncio.Lock() if single_writer else None
+        self.outbox_listeners: list[Callable[[], None]] = []
+        """Called after a commit that queued pushes, in this process: the sender starts at once instead
+        of at its next poll (other processes' senders still find the rows by polling)."""
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions, writer_lock=self._writer_lock)
+        return UnitOfWork(self._sessions, writer_lock=self._writer_lock, committed=self._after_commit)
+
+    def _after_commit(self, session: AsyncSession) -> None:
+        if session.info.pop(OUTBOX_QUEUED, False):
+            for listener in self.outbox_listeners:
+                listener()
 
     def reader(self) -> UnitOfWork:
         return UnitOfWork(self._sessions, readonly=True)

@@ -26,6 +26,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import OUTBOX_QUEUED
 from domain.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
@@ -99,6 +100,8 @@ async def enqueue_many(session: AsyncSession, pushes: Sequence[Push], *, now: dt
         stmt = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["idempotency_key"])
         result = await session.execute(stmt)
         queued += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    if queued:
+        session.info[OUTBOX_QUEUED] = True  # wakes this process's sender after the commit
     return queued
 
 
