@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from domain.db import read_only, transactional
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_, normalize_language
-from domain.models import Identity, Partner, Person
+from domain.models import Identity, Person
 
 PARTNER_ROLES = frozenset({"partner_rep", "partner_admin"})
 STAFF_ROLES = frozenset({"cam", "support_agent", "support_manager", "admin"})
@@ -41,14 +41,6 @@ class PersonView:
     urgent_in_quiet_hours: bool
     preferred_platform: str | None
     platforms: tuple[str, ...]
-
-    @property
-    def is_partner(self) -> bool:
-        return self.role in PARTNER_ROLES
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
 
 
 def view_of(person: Person) -> PersonView:
@@ -151,12 +143,6 @@ async def linked_partner_people(session: AsyncSession, partner_ids: Iterable[int
         .order_by(Person.id)
     )
     return [(pid, partner) for pid, partner in rows.all() if partner is not None]
-
-
-async def cam_for_partner(session: AsyncSession, partner: Partner | None) -> Person | None:
-    if partner is None or not partner.cam_email:
-        return None
-    return await by_email(session, partner.cam_email)
 
 
 def update_preferences(

@@ -89,10 +89,3 @@ class TicketReopened(Event):
     why: str
     version: int
     desk: Desk
-
-
-@dataclass(frozen=True)
-class TicketClosed(Event):
-    """Confirmed by the partner; closed with its resolution kept."""
-
-    ticket_id: int

@@ -28,7 +28,6 @@ from domain.tickets.events import (
     InfoRequested,
     PartnerWrote,
     TicketChanged,
-    TicketClosed,
     TicketEscalated,
     TicketReopened,
     TicketResolved,
@@ -284,7 +283,6 @@ async def confirm(session: AsyncSession, person: PersonView, ref: str, now: dt.d
         raise Conflict(N_("Ticket %(ref)s is not waiting for your confirmation."), ref=ticket.ref)
     ticket = await reload(session, ticket.id)
     await add_entry(session, ticket.id, "status", f"confirmed by {person.name}", person.id, now)
-    await publish(session, TicketClosed(ticket.id), now)
     await publish(session, TicketChanged(ticket.id, ticket.version, desk), now)
     return ticket
 

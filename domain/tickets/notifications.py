@@ -23,7 +23,6 @@ from domain.tickets.events import (
     PartnerWrote,
     SlaReminder,
     TicketChanged,
-    TicketClosed,
     TicketEscalated,
     TicketOpened,
     TicketReopened,
@@ -263,9 +262,3 @@ async def reopened(session: AsyncSession, event: TicketReopened, now: dt.datetim
         for n, target in enumerate(await _agent_or_channel(session, ticket, event.desk.support_channel))
     ]
     return await enqueue_many(session, pushes, now=now)
-
-
-@notifies(TicketClosed)
-async def closed(session: AsyncSession, event: TicketClosed, now: dt.datetime) -> int:
-    """The root message shows it closed; the partner's own confirmation is the answer to their press."""
-    return 0
