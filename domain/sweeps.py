@@ -12,9 +12,11 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from domain.calendar import BusinessCalendar
 from domain.db import UowFactory, rolled_back
@@ -116,3 +118,32 @@ async def run_sweeps(sweeps: Sequence[Sweep], ctx: SweepContext) -> dict[str, in
             logger.exception("sweep %s failed at %s", sweep.name, ctx.at.isoformat())
             counts[sweep.name] = -1
     return counts
+
+
+async def drain_due(
+    ctx: SweepContext,
+    column: InstrumentedAttribute[Any],
+    handle: Callable[[AsyncSession, int], Awaitable[int]],
+    *,
+    batch: int,
+) -> int:
+    """Work through the rows whose due `column` has passed as of `ctx.at`: a batch of ids at a time (an
+    indexed range read), one transaction per row. A row that fails is logged and skipped; the others go
+    on, and the next sweep finds it again while its due column stays set."""
+    model = column.class_
+    total = 0
+    seen: set[int] = set()
+    while True:
+        async with ctx.uow.reader() as uow:
+            query = select(model.id).where(column <= ctx.at).order_by(column).limit(batch)
+            ids = [i for i in (await uow.session.scalars(query)).all() if i not in seen]
+        if not ids:
+            return total
+        for row_id in ids:
+            seen.add(row_id)
+            try:
+                async with ctx.uow() as uow:
+                    total += await handle(uow.session, row_id)
+                    await uow.commit()
+            except Exception:
+                logger.exception("sweep over %s failed for %s %s", column, model.__name__, row_id)

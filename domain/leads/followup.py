@@ -9,7 +9,6 @@ also clears the due column, so a second run for the same instant finds nothing a
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,9 +24,8 @@ from domain.leads.events import FollowupDue, LeadFacts, LeadReclaimed
 from domain.leads.models import Lead, LeadOffer
 from domain.leads.policy import HOLDING, LeadPolicy
 from domain.models import Partner
-from domain.sweeps import Sweep, SweepContext
+from domain.sweeps import Sweep, SweepContext, drain_due
 
-logger = logging.getLogger(__name__)
 Handle = Callable[[AsyncSession, int, dt.datetime, LeadPolicy], Awaitable[int]]
 
 
@@ -126,30 +124,12 @@ async def reclaim(session: AsyncSession, lead_id: int, at: dt.datetime, policy: 
     return 1
 
 
-async def _drain(ctx: SweepContext, column: InstrumentedAttribute[Any], handle: Handle, policy: LeadPolicy) -> int:
-    """Work through what is due, a batch of ids at a time, one transaction per lead."""
-    total = 0
-    seen: set[int] = set()
-    while True:
-        async with ctx.uow() as uow:
-            query = select(Lead.id).where(column <= ctx.at).order_by(column).limit(policy.sweep_batch)
-            ids = [i for i in (await uow.session.scalars(query)).all() if i not in seen]
-        if not ids:
-            return total
-        for lead_id in ids:
-            seen.add(lead_id)
-            try:
-                async with ctx.uow() as uow:
-                    total += await handle(uow.session, lead_id, ctx.at, policy)
-                    await uow.commit()
-            except Exception:
-                logger.exception("lead sweep %s failed for lead %s", handle.__name__, lead_id)
-
-
 def sweeps(policy: LeadPolicy) -> tuple[Sweep, ...]:
     def make(column: InstrumentedAttribute[Any], handle: Handle) -> Callable[[SweepContext], Awaitable[int]]:
         async def run(ctx: SweepContext) -> int:
-            return await _drain(ctx, column, handle, policy)
+            return await drain_due(
+                ctx, column, lambda session, lead_id: handle(session, lead_id, ctx.at, policy), batch=policy.sweep_batch
+            )
 
         return run
 

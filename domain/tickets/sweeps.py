@@ -9,7 +9,6 @@ clears its due column, so a second run for the same instant finds nothing and se
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,14 +17,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from domain import transitions
 from domain.events import publish
-from domain.sweeps import Sweep, SweepContext
+from domain.sweeps import Sweep, SweepContext, drain_due
 from domain.tickets import lifecycle
 from domain.tickets.desk import Desk
 from domain.tickets.events import SlaReminder, TicketChanged
 from domain.tickets.lookup import WORKING
 from domain.tickets.models import Ticket
 
-logger = logging.getLogger(__name__)
 BATCH = 500
 Handle = Callable[[Any, int, Any, Desk], Awaitable[int]]
 
@@ -67,25 +65,6 @@ async def reopen_unconfirmed(session: Any, ticket_id: int, at: Any, desk: Desk) 
     return 1 if reopened is not None else 0
 
 
-async def _drain(ctx: SweepContext, column: InstrumentedAttribute[Any], handle: Handle, desk: Desk) -> int:
-    total = 0
-    seen: set[int] = set()
-    while True:
-        async with ctx.uow.reader() as uow:
-            query = select(Ticket.id).where(column <= ctx.at).order_by(column).limit(BATCH)
-            ids = [i for i in (await uow.session.scalars(query)).all() if i not in seen]
-        if not ids:
-            return total
-        for ticket_id in ids:
-            seen.add(ticket_id)
-            try:
-                async with ctx.uow() as uow:
-                    total += await handle(uow.session, ticket_id, ctx.at, desk)
-                    await uow.commit()
-            except Exception:
-                logger.exception("ticket sweep %s failed for ticket %s", handle.__name__, ticket_id)
-
-
 REFRESH_EVERY = dt.timedelta(minutes=10)
 REFRESH_AHEAD = dt.timedelta(hours=4)
 
@@ -115,7 +94,9 @@ async def refresh_roots(ctx: SweepContext, desk: Desk) -> int:
 def sweeps(desk: Desk) -> tuple[Sweep, ...]:
     def make(column: InstrumentedAttribute[Any], handle: Handle) -> Callable[[SweepContext], Awaitable[int]]:
         async def run(ctx: SweepContext) -> int:
-            return await _drain(ctx, column, handle, desk)
+            return await drain_due(
+                ctx, column, lambda session, ticket_id: handle(session, ticket_id, ctx.at, desk), batch=BATCH
+            )
 
         return run
 
