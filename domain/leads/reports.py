@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.leads.models import LeadEvent
 from domain.models import Partner
-from domain.spreadsheet import csv_text
+from domain.reporting import csv_table, text_table
 
 
 @dataclass
@@ -91,28 +91,12 @@ COLUMNS = (
 )
 
 
-def _cell(value: object) -> str:
-    return "-" if value is None else str(value)
-
-
 def as_table(rows: list[PartnerLeadStats]) -> str:
-    header = [label for _, label in COLUMNS]
-    body = [[_cell(getattr(r, key)) for key, _ in COLUMNS] for r in rows]
-    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(header)]
-    lines = [
-        "  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True)))
-    ]
-    for b in body:
-        lines.append(
-            "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(b, widths, strict=True)))
-        )
-    if not body:
-        lines.append("(no lead activity in this period)")
-    return "\n".join(lines)
+    return text_table(rows, COLUMNS, text_columns=2, empty="(no lead activity in this period)")
 
 
 def as_csv(rows: list[PartnerLeadStats]) -> str:
-    return csv_text([key for key, _ in COLUMNS], [[getattr(r, key) for key, _ in COLUMNS] for r in rows])
+    return csv_table(rows, COLUMNS)
 
 
 def as_json(rows: list[PartnerLeadStats], since: dt.datetime | None) -> str:

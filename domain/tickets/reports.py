@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kb.models import KbSearch
-from domain.spreadsheet import csv_text
+from domain.reporting import csv_table, text_table
 from domain.tickets.models import Ticket
 from domain.tickets.sla import CATEGORIES
 
@@ -130,28 +130,14 @@ COLUMNS = (
     ("repeat_pct", "repeat %"),
     ("kb_deflection_pct", "KB deflection %"),
 )
-TEXT_COLUMNS = 3
-
-
-def _cell(value: object) -> str:
-    return "-" if value is None else str(value)
 
 
 def as_table(rows: list[SupportStats]) -> str:
-    header = [label for _, label in COLUMNS]
-    body = [[_cell(getattr(r, key)) for key, _ in COLUMNS] for r in rows]
-    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(header)]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            c.ljust(w) if i < TEXT_COLUMNS else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
-
-    return "\n".join([line(header), *(line(b) for b in body)])
+    return text_table(rows, COLUMNS, text_columns=3)
 
 
 def as_csv(rows: list[SupportStats]) -> str:
-    return csv_text([key for key, _ in COLUMNS], [[getattr(r, key) for key, _ in COLUMNS] for r in rows])
+    return csv_table(rows, COLUMNS)
 
 
 def as_json(rows: list[SupportStats], since: dt.datetime | None) -> str:

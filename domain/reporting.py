@@ -1,0 +1,35 @@
+"""How every `partnerbot report` prints: an aligned plain-text table and a CSV, from named columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from domain.spreadsheet import csv_text
+
+Columns = Sequence[tuple[str, str]]
+"""(attribute, header label) of each column, in order."""
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def text_table(rows: Sequence[object], columns: Columns, *, text_columns: int, empty: str = "") -> str:
+    """Text columns left-aligned, numbers right-aligned, a missing value as "-"."""
+    header = [label for _, label in columns]
+    body = [[_cell(getattr(r, key)) for key, _ in columns] for r in rows]
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i < text_columns else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    lines = [line(header), *(line(b) for b in body)]
+    if not body and empty:
+        lines.append(empty)
+    return "\n".join(lines)
+
+
+def csv_table(rows: Sequence[object], columns: Columns) -> str:
+    return csv_text([key for key, _ in columns], [[getattr(r, key) for key, _ in columns] for r in rows])
