@@ -118,34 +118,31 @@ async def _entry_text(session: AsyncSession, entry_id: int) -> tuple[str, str]:
     return entry.body, author.name if author else ""
 
 
-@notifies(InfoRequested)
-async def question_to_partner(session: AsyncSession, event: InfoRequested, now: dt.datetime) -> int:
-    ticket = await _ticket(session, event.ticket_id)
-    text, agent = await _entry_text(session, event.entry_id)
+async def _agent_words_to_partner(
+    session: AsyncSession, ticket_id: int, entry_id: int, kind: str, now: dt.datetime
+) -> int:
+    """An agent's question or reply, to the partner who opened the ticket; a reply to it lands on the ticket."""
+    ticket = await _ticket(session, ticket_id)
+    text, agent = await _entry_text(session, entry_id)
     push = Push(
-        key=f"ticket.question:{ticket.id}:{event.entry_id}",
-        kind="ticket.question",
-        ref_key=f"{root_ref(ticket.id)}:{event.entry_id}",  # a reply to it lands on the ticket
+        key=f"{kind}:{ticket.id}:{entry_id}",
+        kind=kind,
+        ref_key=f"{root_ref(ticket.id)}:{entry_id}",
         payload={**await ticket_payload(session, ticket), "text": text, "agent": agent},
         person_id=ticket.opened_by_id,
         urgent=True,
     )
     return await enqueue_many(session, [push], now=now)
+
+
+@notifies(InfoRequested)
+async def question_to_partner(session: AsyncSession, event: InfoRequested, now: dt.datetime) -> int:
+    return await _agent_words_to_partner(session, event.ticket_id, event.entry_id, "ticket.question", now)
 
 
 @notifies(AgentReplied)
 async def reply_to_partner(session: AsyncSession, event: AgentReplied, now: dt.datetime) -> int:
-    ticket = await _ticket(session, event.ticket_id)
-    text, agent = await _entry_text(session, event.entry_id)
-    push = Push(
-        key=f"ticket.reply:{ticket.id}:{event.entry_id}",
-        kind="ticket.reply",
-        ref_key=f"{root_ref(ticket.id)}:{event.entry_id}",
-        payload={**await ticket_payload(session, ticket), "text": text, "agent": agent},
-        person_id=ticket.opened_by_id,
-        urgent=True,
-    )
-    return await enqueue_many(session, [push], now=now)
+    return await _agent_words_to_partner(session, event.ticket_id, event.entry_id, "ticket.reply", now)
 
 
 @notifies(PartnerWrote)
