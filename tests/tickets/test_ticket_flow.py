@@ -244,3 +244,32 @@ async def test_the_root_messages_due_line_counts_down_with_the_sweep(desk: Desk,
     await desk.app.sweep(clock())
     await desk.deliver()
     assert "(overdue by 5 minutes)" in desk.slack.to("C0SUPPORT")[0].current.plain_text()
+
+
+async def test_a_reply_to_a_partner_unlinked_meanwhile_waits_and_is_never_lost(desk: Desk, clock: Clock) -> None:
+    from sqlalchemy import delete
+
+    from domain.models import Identity, OutboxMessage, Person
+
+    ana = await desk.chats.linked(ANA)
+    sam = await desk.chats.linked(SAM)
+    await ana.send("/ticket")
+    for answer in ("Technical and product", "low", "Export fails", "CSV export returns 500", "-"):
+        await ana.send(answer)
+    async with desk.app.uow() as uow:  # Ana's chat is unlinked by an admin before the agent answers
+        ana_id = await uow.session.scalar(select(Person.id).where(Person.email == ANA))
+        await uow.session.execute(delete(Identity).where(Identity.person_id == ana_id))
+        await uow.commit()
+    await sam.send("/ticket T-000001 Fixed in 4.2; please retry the export.")
+    await desk.deliver()
+
+    async def reply() -> OutboxMessage:
+        async with desk.app.uow.reader() as uow:
+            return (await uow.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "ticket.reply"))).one()
+
+    waiting = await reply()
+    assert waiting.status == "pending" and "no chat for this recipient" in (waiting.last_error or "")
+    clock.advance(days=8)  # never linked again: parked as failed, where `partnerbot outbox --failed` shows it
+    await desk.deliver()
+    failed = await reply()
+    assert failed.status == "failed" and "no linked chat" in (failed.last_error or "")
