@@ -208,6 +208,11 @@ async def alert_cams(
 ) -> int:
     """The lead needs its CAM (unclaimed, reclaimed, declined, not accepted, no partner): say so, with
     up to three partners the rules would allow in their place."""
+    partner_ids = tuple(p.id for p in partners)
+    if not policy.cam_channel and not any(p.cam_channel or p.cam_email for p in partners):
+        # Nobody to tell: skip the eligibility pass the suggestions would need (a sweep may do this often).
+        logger.info("lead %s: %s, but no CAM channel or CAM to alert", lead.external_id, reason)
+        return 0
     excluded = set(lead.excluded_partner_ids or []) | {p.id for p in partners if reason != "unclaimed"}
     suggestions = tuple(
         (v.partner_id, v.partner_name) for v in await eligible(session, lead, policy) if v.partner_id not in excluded
@@ -217,13 +222,10 @@ async def alert_cams(
         lead.round,
         LeadFacts.of(lead),
         reason=reason,
-        partner_ids=tuple(p.id for p in partners),
+        partner_ids=partner_ids,
         partner_names=tuple(p.name for p in partners),
         suggestions=suggestions,
         program_channel=policy.cam_channel,
         extra=extra,
     )
-    count = await publish(session, needed, now)
-    if not count:
-        logger.info("lead %s: %s, but no CAM channel or CAM to alert", lead.external_id, reason)
-    return count
+    return await publish(session, needed, now)
