@@ -125,6 +125,8 @@ class Dispatcher:
             items = await self._action(req)
         elif req.kind == "form":
             items = await self._form_submission(req)
+        elif req.kind == "field":
+            items = await self._live_field(req)
         elif req.reply_to:
             items = await self._reply(req)
         else:
@@ -273,6 +275,16 @@ class Dispatcher:
         if not route.allows(req.person):
             return []
         return await self._run(req, route.chats, lambda r: route.handler(r, self.deps))
+
+    async def _live_field(self, req: Request) -> list[ReplyItem]:
+        """A live field of an open modal was entered: what its form says about it (nothing is saved)."""
+        route = self.forms.get(req.name)
+        if route is None or route.answered is None or req.person is None or len(req.values) != 1:
+            return []
+        if route.roles is not None and req.person.role not in route.roles:
+            return []
+        ((field, raw),) = req.values.items()
+        return await route.answered(req, self.deps, field, raw)
 
     async def _form_submission(self, req: Request) -> list[ReplyItem]:
         route = self.forms.get(req.name)

@@ -107,6 +107,9 @@ class FormField:
     max_length: int = 200
     hint: str | None = None
     parse: Callable[[str], Any] | None = None
+    live: bool = False
+    """Answered as soon as it is entered, in a modal too (Slack: `dispatch_action` on Enter), so the form's
+    `answered` hook can show something before the form is sent (articles for a ticket's subject)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ class FormSpec:
         return next(f for f in self.fields if f.name == name)
 
 
-RequestKind = Literal["command", "action", "form", "text"]
+RequestKind = Literal["command", "action", "form", "text", "field"]
+"""`field`: one live field of an open modal was entered (`name` = the form, `values` = that field)."""
 
 
 @dataclass

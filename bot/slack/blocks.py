@@ -288,8 +288,13 @@ def form_metadata(context: dict[str, Any], origin: dict[str, Any]) -> str:
     return data
 
 
-def modal_view(spec: FormSpec, values: dict[str, str], metadata: str) -> dict[str, Any]:
-    """A modal whose `callback_id` is the form name and whose inputs have block_id = action_id = field."""
+def modal_view(
+    spec: FormSpec, values: dict[str, str], metadata: str, notes: dict[str, list[Message]] | None = None
+) -> dict[str, Any]:
+    """A modal whose `callback_id` is the form name and whose inputs have block_id = action_id = field.
+
+    A live field dispatches an action when entered; `notes` are what the form said about a field then
+    (shown right under it, e.g. articles that may answer a ticket's subject)."""
     blocks: list[Block] = []
     for spec_field in spec.fields:
         block: Block = {
@@ -301,7 +306,11 @@ def modal_view(spec: FormSpec, values: dict[str, str], metadata: str) -> dict[st
         }
         if spec_field.hint:
             block["hint"] = plain(spec_field.hint, 2000)
+        if spec_field.live:
+            block["dispatch_action"] = True
         blocks.append(block)
+        for note in (notes or {}).get(spec_field.name, []):
+            blocks.extend(message_blocks(note, MAX_VIEW_BLOCKS))
     return {
         "type": "modal",
         "callback_id": spec.name,

@@ -30,7 +30,9 @@ from bot.slack.requests import (
     strip_mention,
     team_ids,
 )
-from handlers.model import Chat, ChatKind, CloseForm, FormErrors, OpenForm, ReplyItem
+from bot.slack.transport import call
+from bot.transport import DeliveryError
+from handlers.model import Chat, ChatKind, CloseForm, FormErrors, OpenForm, Reply, ReplyItem
 
 logger = logging.getLogger(__name__)
 ANY = re.compile(".*")
@@ -208,11 +210,44 @@ async def on_command(adapter: SlackAdapter, body: dict[str, Any]) -> None:
     await adapter.handle(req, origin)
 
 
+LIVE_INPUTS = frozenset({"plain_text_input", "email_text_input", "number_input"})
+
+
+async def on_live_field(adapter: SlackAdapter, body: dict[str, Any], action: dict[str, Any]) -> None:
+    """Enter pressed in a live field of one of our modals: the form says what it has to say about the
+    value (articles for a ticket's subject), shown under the field by updating the open modal."""
+    view = body.get("view") or {}
+    form = adapter.app.dispatcher.forms.get(str(view.get("callback_id") or ""))
+    field, value = str(action.get("action_id") or ""), str(action.get("value") or "")
+    if form is None or not view.get("id") or not value.strip():
+        return
+    user = str((body.get("user") or {}).get("id", ""))
+    chat = _chat(await adapter.dm_channel(user), private=True)
+    req = await adapter.request(
+        chat, user, "field", name=form.name, values={field: value}, supports_modals=True, raw=body
+    )
+    items = await adapter.app.dispatcher.handle(req)
+    notes = [item.message for item in items if isinstance(item, Reply)]
+    if not notes:
+        return
+    values = {**form_values(view), field: value}
+    updated = modal_view(form.spec(), values, str(view.get("private_metadata") or ""), {field: notes})
+    try:
+        await call(lambda: adapter.client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated))
+    except DeliveryError as exc:  # the person sent or closed the modal meanwhile: nothing to show it in
+        logger.info("slack: could not show notes in the modal: %s", exc)
+
+
 async def on_action(adapter: SlackAdapter, body: dict[str, Any]) -> None:
     """A button press: the action id and record id, on the message (or view) it was pressed on."""
     await adapter.identity()
     if not from_known_team(body, adapter.team_ids):
         return
+    container = body.get("container") or {}
+    for action in body.get("actions") or []:
+        if container.get("type") == "view" and isinstance(action, dict) and action.get("type") in LIVE_INPUTS:
+            await on_live_field(adapter, body, action)
+            return
     user = str((body.get("user") or {}).get("id", ""))
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")

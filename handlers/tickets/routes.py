@@ -41,7 +41,7 @@ def ticket_form() -> FormSpec:
         fields=(
             FormField("category", _("Category"), "choice", choices=tuple((k, _(v)) for k, v in CATEGORY.items())),
             FormField("severity", _("Severity"), "choice", choices=tuple((k, _(v)) for k, v in SEVERITY.items())),
-            FormField("subject", _("Subject"), max_length=200, hint=_("One line: what is wrong")),
+            FormField("subject", _("Subject"), max_length=200, hint=_("One line: what is wrong"), live=True),
             FormField(
                 "description",
                 _("Description"),

@@ -141,3 +141,31 @@ async def test_a_ticket_reaction_opens_one_ticket_from_a_partners_message(desk: 
     await desk.event(reaction_added_event("ticket", user=SAM, channel="C0SHARED", ts=other, item_user=SAM))
     async with desk.app.uow.reader() as uow:
         assert len((await uow.session.scalars(select(Ticket))).all()) == 1
+
+
+async def test_the_ticket_modal_shows_articles_for_the_subject(desk: SlackHarness) -> None:
+    from domain.kb import KnowledgeBase
+    from handlers.kb import ARTICLES
+    from tests.fakes import block_actions_payload
+
+    await desk.app.deps.services[KnowledgeBase].import_dir(ARTICLES, now=desk.app.deps.now())
+    desk.slack.add_user("U0ANA", ANA, "ana", real_name="Ana Schmidt")
+    await desk.event(message_event("/help", user="U0ANA", channel="D0ANA"))  # Ana links by her email
+    await desk.command("ticket", user="U0ANA", trigger_id="T0TRIGGER")
+    [view] = desk.slack.views.values()
+    subject = next(b for b in view["blocks"] if b.get("block_id") == "subject")
+    assert view["callback_id"] == "ticket.open" and subject["dispatch_action"] is True
+
+    pressed = block_actions_payload("subject", user_id="U0ANA", view=view, action_type="plain_text_input")
+    pressed["actions"][0]["value"] = "how do I register a deal"
+    await desk.interact(pressed)
+    updated = desk.slack.views[view["id"]]
+    shown = str(updated["blocks"])
+    assert "Does one of these answer it?" in shown and "How to register a deal" in shown
+    assert [b.get("block_id") for b in updated["blocks"] if b["type"] == "input"] == [
+        "category",
+        "severity",
+        "subject",
+        "description",
+        "related",
+    ]
