@@ -16,7 +16,8 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HOURS_RE = re.compile(
     r"^\s*(Mon|Tue|Wed|Thu|Fri|Sat|Sun)-(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+(\d{2}):(\d{2})-(\d{2}):(\d{2})\s*$"
 )
-_QUIET_RE = re.compile(r"^\s*(\d{2}):(\d{2})-(\d{2}):(\d{2})\s*$")
+# 20:00-08:00, and what people type for it: 22-7, 22:30-7, 9:00 – 17:00.
+_QUIET_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–]\s*(\d{1,2})(?::(\d{2}))?\s*$")
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -55,11 +56,37 @@ def parse_quiet_hours(text: str | None) -> tuple[int, int] | None:
     match = _QUIET_RE.match(text)
     if not match:
         raise ValueError(f"expected a form like '20:00-08:00' or 'off', got {text!r}")
-    start = _minutes(match[1], match[2], allow_24=False)
-    end = _minutes(match[3], match[4], allow_24=True) % 1440
+    start = _minutes(match[1], match[2] or "00", allow_24=False)
+    end = _minutes(match[3], match[4] or "00", allow_24=True) % 1440
     if start == end:
         raise ValueError(f"quiet hours must not start and end at the same time, got {text!r}")
     return start, end
+
+
+def canonical_quiet_hours(text: str) -> str:
+    """Quiet hours as stored and shown, `22:00-07:00` (or `off`), from any form `parse_quiet_hours` takes."""
+    parsed = parse_quiet_hours(text)
+    if parsed is None:
+        return "off"
+    start, end = parsed
+    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
+def suggest_timezone(text: str) -> str | None:
+    """The IANA zone someone probably meant by a city ("berlin", "sao paulo", "Tokio"), or None."""
+    from zoneinfo import available_timezones
+
+    from rapidfuzz import process
+
+    wanted = text.strip().lower().replace(" ", "_")
+    if not wanted or len(wanted) > 64:
+        return None
+    zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    cities = {z.rsplit("/", 1)[1].lower(): z for z in zones}
+    if wanted in cities:
+        return cities[wanted]
+    match = process.extractOne(wanted, list(cities), score_cutoff=80)
+    return cities[match[0]] if match else None
 
 
 def load_holidays(path: Path | None) -> frozenset[dt.date]:

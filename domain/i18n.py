@@ -30,12 +30,40 @@ DOMAIN = "messages"
 _current: ContextVar[str] = ContextVar("partnerbot_language", default="en")
 
 
+# Languages by name, as people type them instead of a code (in English and in the language itself).
+LANGUAGE_WORDS = {
+    "english": "en",
+    "englisch": "en",
+    "inglês": "en",
+    "ingles": "en",
+    "英語": "en",
+    "german": "de",
+    "deutsch": "de",
+    "alemão": "de",
+    "alemao": "de",
+    "ドイツ語": "de",
+    "japanese": "ja",
+    "japanisch": "ja",
+    "japonês": "ja",
+    "japones": "ja",
+    "日本語": "ja",
+    "portuguese": "pt_BR",
+    "portugiesisch": "pt_BR",
+    "português": "pt_BR",
+    "portugues": "pt_BR",
+    "brazilian": "pt_BR",
+    "ポルトガル語": "pt_BR",
+}
+
+
 def normalize_language(code: str | None) -> str | None:
-    """Map what people type (`pt-br`, `DE`, `ja_JP`) onto a supported language, or None."""
+    """Map what people type (`pt-br`, `DE`, `ja_JP`, `German`, `português`) onto a supported language."""
     if not code:
         return None
     cleaned = code.strip().replace("-", "_")
     lowered = cleaned.lower()
+    if lowered.split(" ")[0] in LANGUAGE_WORDS:
+        return LANGUAGE_WORDS[lowered.split(" ")[0]]
     for lang in LANGUAGES:
         if lowered == lang.lower():
             return lang

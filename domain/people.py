@@ -145,6 +145,34 @@ async def linked_partner_people(session: AsyncSession, partner_ids: Iterable[int
     return [(pid, partner) for pid, partner in rows.all() if partner is not None]
 
 
+def checked_timezone(value: str) -> str:
+    """An IANA timezone as given; a city name or a near miss is answered with the zone meant."""
+    from domain.calendar import is_valid_timezone, suggest_timezone
+
+    if is_valid_timezone(value):
+        return value
+    meant = suggest_timezone(value)
+    if meant is not None:
+        raise InvalidInput(
+            N_("Unknown timezone %(tz)s. Did you mean %(suggestion)s? Send /settings timezone %(suggestion)s"),
+            tz=value[:64],
+            suggestion=meant,
+        )
+    raise InvalidInput(N_("Unknown timezone %(tz)s. Use a name like Europe/Berlin."), tz=value[:64])
+
+
+def checked_quiet_hours(value: str) -> str:
+    """Quiet hours as stored (`22:00-07:00` or `off`) from what people type (`22-7` too)."""
+    from domain.calendar import canonical_quiet_hours
+
+    try:
+        return canonical_quiet_hours(value)
+    except ValueError:
+        raise InvalidInput(
+            N_("Quiet hours look like 20:00-08:00, or off. %(value)s is not that."), value=value[:40]
+        ) from None
+
+
 def update_preferences(
     person: Person,
     *,
@@ -159,25 +187,15 @@ def update_preferences(
 
     ``platforms`` are the messengers a preferred platform may name (the domain knows none itself).
     """
-    from domain.calendar import is_valid_timezone, parse_quiet_hours
-
     if language is not None:
         lang = normalize_language(language)
         if lang is None:
             raise InvalidInput(N_("Unknown language %(code)s. Choose en, de, ja or pt_BR."), code=language)
         person.language = lang
     if timezone is not None:
-        if not is_valid_timezone(timezone):
-            raise InvalidInput(N_("Unknown timezone %(tz)s. Use a name like Europe/Berlin."), tz=timezone)
-        person.timezone = timezone
+        person.timezone = checked_timezone(timezone)
     if quiet_hours is not None:
-        try:
-            parse_quiet_hours(quiet_hours)
-        except ValueError:
-            raise InvalidInput(
-                N_("Quiet hours look like 20:00-08:00, or off. %(value)s is not that."), value=quiet_hours
-            ) from None
-        person.quiet_hours = quiet_hours.strip().lower()
+        person.quiet_hours = checked_quiet_hours(quiet_hours)
     if urgent_in_quiet_hours is not None:
         person.urgent_in_quiet_hours = urgent_in_quiet_hours
     if preferred_platform is not None:

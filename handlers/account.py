@@ -9,10 +9,9 @@ from functools import partial
 from typing import Any
 
 from domain import directory, housekeeping, linking
-from domain.calendar import is_valid_timezone, parse_quiet_hours
 from domain.errors import InvalidInput
 from domain.i18n import LANGUAGE_NAMES, LANGUAGES, N_, _, format_datetime, set_language
-from domain.people import PersonView, save_preferences
+from domain.people import PersonView, checked_quiet_hours, checked_timezone, save_preferences
 from handlers.capability import Capability, ImportKind
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
@@ -155,9 +154,15 @@ def settings_form() -> FormSpec:
                 _("Timezone"),
                 hint=_("An IANA name such as Europe/Berlin or America/Sao_Paulo"),
                 max_length=64,
-                parse=_timezone,
+                parse=checked_timezone,
             ),
-            FormField("quiet_hours", _("Quiet hours"), hint=_("Like 20:00-08:00, or off"), max_length=11, parse=_quiet),
+            FormField(
+                "quiet_hours",
+                _("Quiet hours"),
+                hint=_("Like 20:00-08:00, or off"),
+                max_length=11,
+                parse=checked_quiet_hours,
+            ),
             FormField("urgent_in_quiet_hours", _("Urgent messages in quiet hours"), "choice", choices=yes_no),
             FormField(
                 "preferred_platform",
@@ -168,22 +173,6 @@ def settings_form() -> FormSpec:
             ),
         ),
     )
-
-
-def _timezone(value: str) -> str:
-    if not is_valid_timezone(value):
-        raise InvalidInput(N_("Unknown timezone %(tz)s. Use a name like Europe/Berlin."), tz=value)
-    return value
-
-
-def _quiet(value: str) -> str:
-    try:
-        parse_quiet_hours(value)
-    except ValueError:
-        raise InvalidInput(
-            N_("Quiet hours look like 20:00-08:00, or off. %(value)s is not that."), value=value
-        ) from None
-    return value.lower()
 
 
 @router.form("settings", settings_form)

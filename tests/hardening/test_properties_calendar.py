@@ -23,7 +23,7 @@ from domain.calendar import (
     zone,
 )
 from domain.errors import InvalidInput
-from handlers.account import _timezone
+from domain.people import checked_timezone
 from handlers.forms import parse_value
 from handlers.model import FormField
 
@@ -228,10 +228,10 @@ def test_properties_any_text_as_a_timezone_is_a_clear_answer_never_a_crash(name:
     valid = is_valid_timezone(name)
     assert zone(name).key == (name if valid else "UTC")
     if valid:
-        assert _timezone(name) == name and importing.timezone(name) == name
+        assert checked_timezone(name) == name and importing.timezone(name) == name
     else:
         with pytest.raises(InvalidInput):
-            _timezone(name)
+            checked_timezone(name)
         with pytest.raises(ValueError, match="is not an IANA timezone"):
             importing.timezone(name)
 
