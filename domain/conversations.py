@@ -33,6 +33,7 @@ class FormState:
     step: int
     values: dict[str, Any]
     context: dict[str, Any]
+    updated_at: dt.datetime | None = None
 
 
 def _where(key: ChatKey) -> Any:
@@ -53,7 +54,7 @@ class Conversations:
             state = (await work.session.scalars(select(ConversationState).where(_where(key)))).first()
             if state is None:
                 return None
-            snapshot = FormState(state.form, state.step, dict(state.values), dict(state.context))
+            snapshot = FormState(state.form, state.step, dict(state.values), dict(state.context), state.updated_at)
             expired = state.expires_at <= now
         if expired:
             await self.drop(key)
@@ -81,13 +82,17 @@ class Conversations:
             )
             await work.commit()
 
-    async def advance(self, key: ChatKey, values: dict[str, Any], step: int, now: dt.datetime) -> None:
+    async def advance(
+        self, key: ChatKey, values: dict[str, Any], step: int, now: dt.datetime, context: dict[str, Any] | None = None
+    ) -> None:
         """Keep the answers so far and move to `step`; the form lives another FORM_TTL."""
         async with self._uow() as work:
             state = (await work.session.scalars(select(ConversationState).where(_where(key)))).first()
             if state is not None:
                 state.values, state.step, state.updated_at = values, step, now
                 state.expires_at = now + FORM_TTL
+                if context is not None:
+                    state.context = context
             await work.commit()
 
     async def drop(self, key: ChatKey) -> bool:

@@ -189,7 +189,8 @@ class ConversationState(Base):
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set by every step on the caller's clock (never on write): how long a form was left alone.
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class OutboxMessage(Base):

@@ -258,12 +258,13 @@ class Dispatcher:
             return []
         if text.lower() in CANCEL_WORDS:
             return [Reply(cancelled(await self.form_machine.drop(req)))]
-        step = await self.form_machine.step(req, text)
+        paused = await self.form_machine.paused_form(req)
+        step = None if paused is not None else await self.form_machine.step(req, text)
         if step is not None:
             return step
         if self.text_route is None or not text:
-            return [Reply(Message(text=_("Send /help to see what you can do.")))]
-        return await self.text_route.handler(req, self.deps)
+            return [Reply(Message(text=_("Send /help to see what you can do."))), *(paused or [])]
+        return [*await self.text_route.handler(req, self.deps), *(paused or [])]
 
     async def _reply(self, req: Request) -> list[ReplyItem]:
         """A reply to one of our messages goes to the capability that owns that message's ref key."""

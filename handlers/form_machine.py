@@ -7,6 +7,7 @@ the complete values to the form's submit handler. It never opens a transaction i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,8 @@ from handlers.deps import Deps
 from handlers.errors import error_reply
 from handlers.model import Message, OpenForm, Reply, ReplyItem, Request
 from handlers.router import FormRoute
+
+PAUSED_AFTER = dt.timedelta(minutes=30)
 
 
 def chat_key(req: Request) -> ChatKey:
@@ -46,6 +49,28 @@ class FormMachine:
 
     async def drop(self, req: Request) -> bool:
         return await self.conversations.drop(chat_key(req))
+
+    async def paused_form(self, req: Request) -> list[ReplyItem] | None:
+        """A form left alone for PAUSED_AFTER does not swallow the next message: that message is handled
+        as if no form were open, and the person is asked whether to go on (once; then answers count)."""
+        key, now = chat_key(req), self.deps.now()
+        state = await self.conversations.current(key, now)
+        if state is None or state.updated_at is None or now - state.updated_at < PAUSED_AFTER:
+            return None
+        route = self.routes.get(state.form)
+        if route is None:
+            return None
+        await self.conversations.advance(key, state.values, state.step, now, state.context)
+        spec = route.spec()
+        question = forms.question(
+            spec, state.step, prefill=state.context.get("prefill", {}).get(spec.fields[state.step].name)
+        )
+        question.text = (
+            _("You were filling in “%(form)s”. To go on, answer this; to stop, send /cancel.") % {"form": spec.title}
+            + "\n"
+            + question.text
+        )
+        return [Reply(question)]
 
     async def step(self, req: Request, text: str) -> list[ReplyItem] | None:
         """Feed typed text to the open form; None when no form is open in this chat."""

@@ -70,3 +70,17 @@ async def test_in_chat(chats: ChatFactory) -> None:
     saved = await ana.send("/settings quiet 22-7")
     assert "Saved." in saved.text and "22:00-07:00" in saved.text
     assert "Sprache" in (await ana.send("/lang German")).text
+
+
+async def test_a_form_left_for_half_an_hour_does_not_swallow_the_next_message(chats: ChatFactory) -> None:
+    ana = await chats.linked("ana@acme.example")
+    await ana.send("/ticket")
+    await ana.send("Technical and product")  # now at step 2: severity
+    chats.clock.advance(minutes=45)
+    later = await ana.send("where is the logo pack")
+    assert "No article answers that yet" in later.text  # handled as the question it is
+    assert "You were filling in “Open a support ticket”" in later.text and "Severity" in later.text
+    going_on = await ana.send("low")  # now answers count again
+    assert "step 3 of 5" in going_on.text and "Subject" in going_on.text
+    chats.clock.advance(minutes=10)
+    assert "step 4 of 5" in (await ana.send("Logo pack missing")).text  # no reminder within 30 minutes
