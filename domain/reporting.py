@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
 
 from domain.spreadsheet import csv_text
 
@@ -33,3 +37,11 @@ def text_table(rows: Sequence[object], columns: Columns, *, text_columns: int, e
 
 def csv_table(rows: Sequence[object], columns: Columns) -> str:
     return csv_text([key for key, _ in columns], [[getattr(r, key) for key, _ in columns] for r in rows])
+
+
+def json_report(report: str, key: str, rows: Sequence[Any], since: dt.datetime | None) -> str:
+    """`{"report": …, "since": …, key: [rows as objects]}` (rows are dataclasses)."""
+    return json.dumps(
+        {"report": report, "since": since.isoformat() if since else None, key: [asdict(r) for r in rows]},
+        ensure_ascii=False,
+    )

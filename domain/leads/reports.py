@@ -9,9 +9,8 @@ no real wait can be read from it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.leads.models import LeadEvent
 from domain.models import Partner
-from domain.reporting import csv_table, text_table
+from domain.reporting import csv_table, json_report, text_table
 
 
 @dataclass
@@ -100,10 +99,7 @@ def as_csv(rows: list[PartnerLeadStats]) -> str:
 
 
 def as_json(rows: list[PartnerLeadStats], since: dt.datetime | None) -> str:
-    return json.dumps(
-        {"report": "leads", "since": since.isoformat() if since else None, "partners": [asdict(r) for r in rows]},
-        ensure_ascii=False,
-    )
+    return json_report("leads", "partners", rows, since)
 
 
 def chart(rows: list[PartnerLeadStats], path: Path, title: str = "Leads by partner") -> Path:

@@ -8,18 +8,17 @@ the same person within 24 hours — questions the knowledge base answered withou
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import statistics
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kb.models import KbSearch
-from domain.reporting import csv_table, text_table
+from domain.reporting import csv_table, json_report, text_table
 from domain.tickets.models import Ticket
 from domain.tickets.sla import CATEGORIES
 
@@ -141,10 +140,7 @@ def as_csv(rows: list[SupportStats]) -> str:
 
 
 def as_json(rows: list[SupportStats], since: dt.datetime | None) -> str:
-    return json.dumps(
-        {"report": "support", "since": since.isoformat() if since else None, "lines": [asdict(r) for r in rows]},
-        ensure_ascii=False,
-    )
+    return json_report("support", "lines", rows, since)
 
 
 def chart(rows: list[SupportStats], path: Path, title: str = "Support by category") -> Path:
