@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from handlers import account, kb, leads, tickets
+from handlers import account, commissions, deals, kb, leads, tickets
 from handlers.capability import Capability, ImportKind, ReportKind
 from handlers.router import Route, Router
 
@@ -19,6 +19,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     kb.CAPABILITY,
     leads.CAPABILITY,
     tickets.CAPABILITY,
+    deals.CAPABILITY,
+    commissions.CAPABILITY,
 )
 
 

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     slack_support_channel: str | None = Field(None, alias="PARTNERBOT_SLACK_SUPPORT_CHANNEL")
     slack_escalation_channel: str | None = Field(None, alias="PARTNERBOT_SLACK_ESCALATION_CHANNEL")
 
+    deal_conflict_threshold: int = Field(90, ge=50, le=100, alias="PARTNERBOT_DEAL_CONFLICT_THRESHOLD")
+    deal_protection_days: int = Field(90, ge=1, le=730, alias="PARTNERBOT_DEAL_PROTECTION_DAYS")
+
     telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")

@@ -90,11 +90,14 @@ class FormMachine:
         except UserFacingError as exc:
             return [Reply(forms.question(spec, state.step, prefill=prefill.get(field.name), reason=error_reply(exc)))]
         values = {**state.values, field.name: value}
+        try:  # the form may refuse a value only it can judge (a close date against the person's today)
+            said = await route.answered(req, self.deps, field.name, value) if route.answered else []
+        except UserFacingError as exc:
+            return [Reply(forms.question(spec, state.step, prefill=prefill.get(field.name), reason=error_reply(exc)))]
         if state.step + 1 < len(spec.fields):
             await self.conversations.advance(key, values, state.step + 1, now)
             nxt = spec.fields[state.step + 1]
             noted = forms.shown_back(field, value)
-            said = await route.answered(req, self.deps, field.name, value) if route.answered else []
             return [*said, Reply(forms.question(spec, state.step + 1, prefill=prefill.get(nxt.name), reason=noted))]
         await self.conversations.drop(key)
         context = {k: v for k, v in state.context.items() if k != "prefill"}

@@ -60,7 +60,7 @@ def parse_value(spec_field: FormField, raw: str | None) -> Any:
         if not _EMAIL_RE.match(text):
             raise InvalidInput(N_("%(value)s is not an email address."), value=text)
         text = text.lower()
-    elif spec_field.kind == "number":
+    elif spec_field.kind == "number" and spec_field.parse is None:
         text = str(parse_amount(text, current_language()))  # by the person's language; ambiguity refused
     return spec_field.parse(text) if spec_field.parse else text
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.addresses import Address
+from domain.cams import cam_targets
 from domain.events import notifies
 from domain.leads.events import (
     CamAttentionNeeded,
@@ -25,7 +25,6 @@ from domain.leads.events import (
     OfferClosed,
 )
 from domain.leads.models import LeadOffer
-from domain.models import Partner, Person
 from domain.outbox import Push, enqueue_many
 from domain.people import linked_partner_people
 
@@ -153,29 +152,6 @@ async def tell_reclaimed_holder(session: AsyncSession, event: LeadReclaimed, now
         for person_id in await _holder_or_partner(session, event.holder_person_id, event.partner_id)
     ]
     return await enqueue_many(session, pushes, now=now)
-
-
-async def cam_targets(
-    session: AsyncSession, partner_ids: tuple[int, ...], program_channel: Address | None
-) -> list[dict[str, Any]]:
-    """Where CAM alerts go: the partner's own channel, else the program's CAM channel, else the CAM."""
-    targets: dict[str, dict[str, Any]] = {}
-    if not partner_ids and program_channel:
-        targets[str(program_channel)] = _address_target(program_channel)
-    partners = (await session.scalars(select(Partner).where(Partner.id.in_(partner_ids)))).all() if partner_ids else []
-    for partner in sorted(partners, key=lambda p: partner_ids.index(p.id)):
-        channel = Address.parse(partner.cam_channel) or program_channel
-        if channel:
-            targets.setdefault(str(channel), _address_target(channel))
-        elif partner.cam_email:
-            cam_id = await session.scalar(select(Person.id).where(Person.email == partner.cam_email))
-            if cam_id is not None:
-                targets.setdefault(f"person:{cam_id}", {"person_id": cam_id})
-    return list(targets.values())
-
-
-def _address_target(address: Address) -> dict[str, Any]:
-    return {"platform": address.platform, "chat_id": address.chat_id}
 
 
 @notifies(CamAttentionNeeded)
