@@ -74,7 +74,7 @@ def deal_form() -> FormSpec:
             FormField(
                 "currency",
                 _("Currency"),
-                max_length=3,
+                max_length=20,
                 hint=_("three letters, such as EUR or USD"),
                 parse=check_currency,
             ),

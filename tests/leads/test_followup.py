@@ -98,12 +98,12 @@ async def test_stages_move_forward_and_disqualify_asks_for_a_reason(app: App, ch
     assert row.closed_at is not None
 
 
-async def test_disqualify_in_a_modal_and_convert_without_deal_form(app: App, chats: ChatFactory) -> None:
+async def test_disqualify_in_a_modal_and_convert_opens_the_deal_form(app: App, chats: ChatFactory) -> None:
     ana, _ben = await _claimed(chats)
     modal = await ana.submit("lead.disqualify", {"reason": "x"})
     assert "Which lead?" in modal.text
     answer = await ana.press("lead.convert", "F-1")
-    assert "recorded as converted" in answer.text and "not available yet" in answer.text
+    assert "Register a deal — step 1 of 10" in answer.text and "Suggested:" in answer.text
     assert (await lead(app, "F-1")).status == "converted"
     assert "closed" in (await ana.press("lead.convert", "F-1")).text
     assert len(await outbox(app, "lead.reminder")) == 0
