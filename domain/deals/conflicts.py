@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.deals.models import ACTIVE, Deal, DealNameToken
@@ -42,14 +42,11 @@ async def find_conflicts(
     threshold: int,
     exclude: int | None = None,
 ) -> list[Match]:
-    """Other partners' active registrations of the same customer, best first."""
+    """Other partners' active registrations of the same customer, best first: one indexed statement."""
     found: dict[int, Match] = {}
     other = (Deal.partner_id != partner_id, Deal.status.in_(ACTIVE), Deal.id != (exclude or 0))
-    if domain:
-        rows = await session.execute(select(Deal.id, Deal.partner_id).where(Deal.domain == domain, *other).limit(20))
-        for deal_id, owner in rows:
-            found[deal_id] = Match(deal_id, owner, "domain", 100)
     tokens = name_tokens(company_key)
+    same: list[ColumnElement[bool]] = [Deal.domain == domain] if domain else []
     if tokens:
         shared = (
             select(DealNameToken.deal_id)
@@ -57,13 +54,16 @@ async def find_conflicts(
             .group_by(DealNameToken.deal_id)
             .order_by(func.count().desc())
             .limit(CANDIDATES)
-            .subquery()
         )
-        named = await session.execute(
-            select(Deal.id, Deal.partner_id, Deal.company_key).where(Deal.id.in_(select(shared.c.deal_id)), *other)
-        )
-        for deal_id, owner, key in named:
-            score = similar(company_key, key)
-            if score >= threshold and deal_id not in found:
-                found[deal_id] = Match(deal_id, owner, "name", score)
+        same.append(Deal.id.in_(shared))
+    if not same:
+        return []
+    rows = await session.execute(
+        select(Deal.id, Deal.partner_id, Deal.company_key, Deal.domain).where(or_(*same), *other).limit(CANDIDATES + 20)
+    )
+    for deal_id, owner, key, their_domain in rows:
+        if domain and their_domain == domain:
+            found[deal_id] = Match(deal_id, owner, "domain", 100)
+        elif company_key and (score := similar(company_key, key)) >= threshold:
+            found[deal_id] = Match(deal_id, owner, "name", score)
     return sorted(found.values(), key=lambda m: (-m.score, m.deal_id))

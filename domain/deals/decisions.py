@@ -19,7 +19,7 @@ from domain.deals.models import ACTIVE, OPEN, Deal
 from domain.deals.policy import DealPolicy
 from domain.errors import Conflict, InvalidInput, NotAllowed
 from domain.events import publish
-from domain.i18n import N_, format_moment
+from domain.i18n import N_, _, format_moment
 from domain.models import Person
 from domain.people import PersonView
 
@@ -34,11 +34,11 @@ async def _already(session: AsyncSession, deal: Deal) -> Conflict:
         return Conflict(
             N_("Deal %(ref)s was already %(status)s by %(name)s at %(at)s."),
             ref=fresh.ref,
-            status=fresh.status,
+            status=_(fresh.status),
             name=who.name,
             at=format_moment(fresh.decided_at),
         )
-    return Conflict(N_("Deal %(ref)s is %(status)s now; nothing was changed."), ref=fresh.ref, status=fresh.status)
+    return Conflict(N_("Deal %(ref)s is %(status)s now; nothing was changed."), ref=fresh.ref, status=_(fresh.status))
 
 
 def _reason(text: str | None, required: bool) -> str | None:

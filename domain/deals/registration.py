@@ -20,6 +20,8 @@ from domain.deals.policy import DealPolicy
 from domain.errors import InvalidInput, NotAllowed
 from domain.events import publish
 from domain.i18n import N_, _
+from domain.leads.holding import convert
+from domain.leads.policy import HOLDING
 from domain.leads.queries import visible
 from domain.models import Partner
 from domain.outbox import dialect_insert
@@ -113,7 +115,7 @@ async def register(
     assert partner is not None
     fields = _checked(values, language, today_of(person, partner, now))
     lead_ref = str(values.get("lead_id") or "").strip()
-    lead_id = (await visible(session, person, lead_ref)).id if lead_ref else None
+    lead = await visible(session, person, lead_ref) if lead_ref else None
     existing = await session.scalar(
         select(Deal).where(Deal.registered_by_id == person.id, Deal.submission_key == submission_key[:64])
     )
@@ -129,7 +131,7 @@ async def register(
         .values(
             partner_id=partner.id,
             registered_by_id=person.id,
-            lead_id=lead_id,
+            lead_id=lead.id if lead else None,
             submission_key=submission_key[:64],
             company_key=key,
             tier=partner.tier,
@@ -154,5 +156,7 @@ async def register(
         return Registered(again.id, again.ref, again.status, False)
     session.add_all(DealNameToken(deal_id=deal_id, token=token) for token in check.name_tokens(key))
     await session.flush()
+    if lead is not None and lead.status in HOLDING:  # the lead is converted by its deal (attribution)
+        await convert(session, person, lead.external_id, now)
     await publish(session, DealChanged(deal_id, 1, policy.cam_channel), now)
     return Registered(deal_id, reference(deal_id), status, True)

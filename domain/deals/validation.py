@@ -95,7 +95,7 @@ def parse_date(text: str, language: str, today: dt.date) -> dt.date:
         example=(today + dt.timedelta(days=60)).isoformat(),
     )
     parts = re.split(r"[./\-\s]+", raw.strip(". /-"))
-    if not all(p.isdigit() for p in parts) or len(parts) not in (2, 3):
+    if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts) or len(parts) not in (2, 3):
         raise not_a_date
     order = "ymd" if len(parts[0]) == 4 else _date_order(language)
     if len(parts) == 2:
@@ -108,7 +108,7 @@ def parse_date(text: str, language: str, today: dt.date) -> dt.date:
         found = dt.date(year, fields["m"], fields["d"])
         if "y" not in fields and found <= today:
             found = dt.date(year + 1, fields["m"], fields["d"])
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OverflowError):
         raise not_a_date from None
     return found
 
@@ -158,9 +158,21 @@ def company_key(name: str) -> str:
     return " ".join(company_words(name))[:MAX_COMPANY]
 
 
+GENERIC_WORDS = frozenset(
+    "global systems system solutions solution services service technologies technology tech group international "
+    "consulting digital data software networks network partners partner industries enterprises management "
+    "software media labs solutions and of de do da la le the company".split()
+)
+"""Words so many company names share that indexing them would make every look-up read a large slice of the
+table; they still count in the name score."""
+
+
 def name_tokens(key: str) -> set[str]:
-    """Word starts that index a company key for the conflict look-up (see `DealNameToken`)."""
-    return {word[:3] for word in key.split() if len(word) >= 2}
+    """Word starts that index a company key for the conflict look-up (see `DealNameToken`): the distinctive
+    words' (all words when a name has only generic ones)."""
+    words = [word for word in key.split() if len(word) >= 2]
+    distinctive = [word for word in words if word not in GENERIC_WORDS] or words
+    return {word[:3] for word in distinctive}
 
 
 def check_email(text: str) -> str:

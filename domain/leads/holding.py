@@ -79,6 +79,11 @@ async def update_stage(
     return await _progress(session, person, ref, lead, stage, now, values, "updated", stage=stage)
 
 
+async def held(session: AsyncSession, person: PersonView, ref: str) -> LeadCard:
+    """The card of a lead this person may work: what the deal form is pre-filled from."""
+    return await card_of(session, await _held_by_caller(session, person, ref))
+
+
 async def convert(session: AsyncSession, person: PersonView, ref: str, now: dt.datetime) -> Updated:
     """Record the conversion (attribution: campaign → lead → deal); the handler opens the deal form."""
     lead = await _held_by_caller(session, person, ref)

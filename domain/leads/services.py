@@ -21,6 +21,7 @@ claim = transactional(claims.claim)
 accept = transactional(claims.accept)
 update_stage = transactional(holding.update_stage)
 convert = transactional(holding.convert)
+held = read_only(holding.held)
 check_workable = read_only(holding.check_workable)
 explain = read_only(queries.explain)
 

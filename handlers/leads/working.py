@@ -236,12 +236,12 @@ async def release_action(req: Request, deps: Deps) -> list[ReplyItem]:
 
 @router.action("lead.convert", roles=PARTNER_ROLES)
 async def convert_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    """With deal registration loaded, the deal form pre-filled from the lead (the registration marks the
+    lead converted and links the two); without it, the conversion is recorded here."""
     assert req.person is not None
-    done = await services.convert(deps.uow, req.person, req.value, deps.now())
-    card = done.card
     dispatcher = deps.services.get(Dispatcher)
-    forms = getattr(dispatcher, "forms", {})
-    if "deal.register" in forms:
+    if dispatcher is not None and "deal.register" in dispatcher.forms:
+        card = await services.held(deps.uow, req.person, req.value)
         prefill = {
             "company": card.company,
             "domain": card.domain,
@@ -253,11 +253,9 @@ async def convert_action(req: Request, deps: Deps) -> list[ReplyItem]:
             "notes": card.notes,
             "lead_id": card.external_id,
         }
-        return [
-            OpenForm(
-                forms["deal.register"].spec(), {k: v for k, v in prefill.items() if v}, {"lead_id": card.external_id}
-            )
-        ]
+        values = {k: v for k, v in prefill.items() if v}
+        return await dispatcher.open_form(req, "deal.register", values, {"lead_id": card.external_id})
+    card = (await services.convert(deps.uow, req.person, req.value, deps.now())).card
     return [
         Notice(_("Conversion recorded.")),
         Reply(

@@ -136,7 +136,7 @@ async def test_deciding_is_for_the_partners_cam_only(chats: ChatFactory) -> None
     assert "Deal" not in (await ben.command("deals")).text or ref not in (await ben.command("deals")).text
     diego = await chats.linked(DIEGO)  # another partner's CAM
     refused = await diego.press("deal.approve", ref)
-    assert "Only the partner's CAM" in refused.text
+    assert "Somente o CAM do parceiro" in refused.text  # Diego reads Portuguese
     assert [d.status for d in await _deals(chats)] == ["submitted"]
     carla = await chats.linked(CARLA)
     assert "approved" in (await carla.press("deal.approve", ref)).text

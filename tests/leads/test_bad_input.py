@@ -6,6 +6,7 @@ import pytest
 
 from bot.app import App
 from tests.chat import ChatFactory, Clock
+from tests.deals.conftest import VALUES as DEAL
 from tests.leads.helpers import import_leads, lead, lead_row, outbox
 
 
@@ -42,6 +43,7 @@ async def test_pressing_claim_twice_and_claiming_a_closed_lead(app: App, chats: 
     assert "already have" in again.text
     assert len(await outbox(app, "lead.offer_closed")) == edits_before
     await ana.press("lead.convert", "T-1")
+    await ana.submit("deal.register", {**DEAL, "lead_id": "T-1"})  # the deal converts the lead
     assert (await lead(app, "T-1")).status == "converted"
     ben = await chats.linked("ben@globex.example")
     assert "no longer open" in (await ben.press("lead.claim", "T-1")).text

@@ -104,6 +104,12 @@ async def test_disqualify_in_a_modal_and_convert_opens_the_deal_form(app: App, c
     assert "Which lead?" in modal.text
     answer = await ana.press("lead.convert", "F-1")
     assert "Register a deal — step 1 of 10" in answer.text and "Suggested:" in answer.text
+    assert "Cancelled" in (await ana.send("/cancel")).text
+    assert (await lead(app, "F-1")).status == "claimed"  # a form left unsent converts nothing
+    from tests.deals.conftest import VALUES
+
+    registered = await ana.submit("deal.register", {**VALUES, "lead_id": "F-1"})
+    assert "Deal D-000001 is registered" in registered.text
     assert (await lead(app, "F-1")).status == "converted"
     assert "closed" in (await ana.press("lead.convert", "F-1")).text
     assert len(await outbox(app, "lead.reminder")) == 0

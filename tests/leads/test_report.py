@@ -12,6 +12,7 @@ from bot.cli import app as cli
 from bot.demo import demo_file
 from domain.leads import reports
 from tests.chat import ChatFactory, Clock
+from tests.deals.conftest import VALUES as DEAL
 from tests.leads.helpers import import_leads, lead_row
 
 
@@ -24,7 +25,8 @@ async def _activity(app: App, chats: ChatFactory, clock: Clock) -> None:
     clock.advance(minutes=10)
     await ben.press("lead.claim", "R-2")
     await ana.press("lead.update", "R-1:contacted")
-    await ana.press("lead.convert", "R-1")
+    await ana.press("lead.convert", "R-1")  # opens the deal form; registering the deal converts the lead
+    await ana.submit("deal.register", {**DEAL, "lead_id": "R-1"})
     clock.advance(hours=48)
     await app.sweep(clock())  # Globex sat on R-2: reclaimed, offered again to Acme only
 
