@@ -3,8 +3,9 @@
 A conflict is another open or approved registration with the same registrable domain, or a company
 name whose key (legal suffixes and punctuation removed) scores at least the threshold with rapidfuzz's
 token-sort ratio (word order does not matter). Names are compared only with the registrations that
-share a word start (`DealNameToken`, indexed), so the check stays an indexed look-up however many
-registrations are on file.
+share the most name tokens (`DealNameToken`: each distinctive word and its one-letter deletions, so one
+typo still shares a token), a look-up of a few exact keys in an index, so the check costs about the same
+however many registrations are on file (`benchmarks/deals_conflict_check.py`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.deals.models import ACTIVE, Deal, DealNameToken
 from domain.deals.validation import name_tokens
 
-CANDIDATES = 200
+CANDIDATES = 50
 
 
 @dataclass(frozen=True)

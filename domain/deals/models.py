@@ -92,11 +92,12 @@ def reference(deal_id: int) -> str:
 
 
 class DealNameToken(Base):
-    """Each word of a registration's normalised company name, by its first three letters: the candidates a
-    new name is compared with are the registrations sharing a word start, an indexed look-up, so the
-    check costs the same with 100 or 100,000 registrations on file."""
+    """Each distinctive word of a registration's normalised company name, and the word with each one letter
+    left out (`validation.name_tokens`): the candidates a new name is compared with are the registrations
+    sharing the most of these, an indexed look-up of a few exact keys, so the check costs about the same
+    with 100 or 100,000 registrations on file."""
 
     __tablename__ = "deal_name_tokens"
 
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True)
-    token: Mapped[str] = mapped_column(String(8), primary_key=True, index=True)
+    token: Mapped[str] = mapped_column(String(24), primary_key=True, index=True)

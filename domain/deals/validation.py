@@ -168,11 +168,17 @@ table; they still count in the name score."""
 
 
 def name_tokens(key: str) -> set[str]:
-    """Word starts that index a company key for the conflict look-up (see `DealNameToken`): the distinctive
-    words' (all words when a name has only generic ones)."""
+    """What indexes a company key for the conflict look-up (see `DealNameToken`): each distinctive word (all
+    words when a name has only generic ones) and, from four letters on, the word with each one letter left
+    out, so a name with one typo in a word still shares a token with the original (a deletion index)."""
     words = [word for word in key.split() if len(word) >= 2]
     distinctive = [word for word in words if word not in GENERIC_WORDS] or words
-    return {word[:3] for word in distinctive}
+    tokens = set()
+    for word in (w[:20] for w in distinctive):
+        tokens.add(word)
+        if len(word) >= 4:  # one typo (a letter dropped, doubled, changed or swapped) leaves one of these shared
+            tokens |= {word[:i] + word[i + 1 :] for i in range(len(word))}
+    return tokens
 
 
 def check_email(text: str) -> str:

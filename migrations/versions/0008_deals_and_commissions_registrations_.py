@@ -95,7 +95,7 @@ def upgrade() -> None:
 
     op.create_table('deal_name_tokens',
     sa.Column('deal_id', sa.Integer(), nullable=False),
-    sa.Column('token', sa.String(length=8), nullable=False),
+    sa.Column('token', sa.String(length=24), nullable=False),
     sa.ForeignKeyConstraint(['deal_id'], ['deals.id'], name=op.f('fk_deal_name_tokens_deal_id_deals'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('deal_id', 'token', name=op.f('pk_deal_name_tokens'))
     )
