@@ -42,6 +42,7 @@ async def import_file(
     validated = imp.validate_rows(rows, spec.columns)
     async with app.uow() as uow:
         await spec.validate(uow.session, validated)
+    validated.errors.sort(key=lambda error: error.row)  # as a spreadsheet reads: top to bottom
     if validated.errors and not skip_invalid:
         return None, validated.errors
     bad = {error.row for error in validated.errors}

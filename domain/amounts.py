@@ -75,4 +75,6 @@ def parse_amount(text: str, language: str) -> Decimal:
 
 def show_amount(value: Decimal, language: str) -> str:
     """The amount as the person writes it (`48.000,5` in German), to show back before it is saved."""
+    if value.as_tuple().exponent == -2:  # cents typed are cents shown: 72,000.50, not 72,000.5
+        return format_decimal(value, format="#,##0.00", locale=_locale(language))
     return format_decimal(value, locale=_locale(language), decimal_quantization=False)

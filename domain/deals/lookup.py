@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,3 +69,10 @@ async def decidable(session: AsyncSession, person: PersonView, ref: str) -> Deal
     if not await may_decide(session, person, deal):
         raise NotAllowed(N_("Only the partner's CAM can decide deal %(ref)s."), ref=deal.ref)
     return deal
+
+
+async def review(session: AsyncSession, person: PersonView, ref: str) -> dict[str, Any]:
+    """The CAM's alert of a deal, on request (`deals` → Review): for its CAM only."""
+    from domain.deals.notifications import alert_facts
+
+    return await alert_facts(session, await decidable(session, person, ref))

@@ -69,15 +69,21 @@ async def _deal(session: AsyncSession, deal_id: int) -> Deal:
     ).one()
 
 
-@notifies(DealChanged)
-async def cam_alert(session: AsyncSession, event: DealChanged, now: dt.datetime) -> int:
-    """Post the CAM's alert, or edit it to show the change; a conflict shows both registrations."""
-    deal = await _deal(session, event.deal_id)
+async def alert_facts(session: AsyncSession, deal: Deal) -> dict[str, Any]:
+    """What the CAM's alert shows: the deal and, in a conflict, the other registration."""
     payload = await deal_facts(session, deal)
     if deal.conflict_with_id:
         other = await session.get(Deal, deal.conflict_with_id)
         if other is not None:
             payload["conflict"] = await deal_facts(session, other)
+    return payload
+
+
+@notifies(DealChanged)
+async def cam_alert(session: AsyncSession, event: DealChanged, now: dt.datetime) -> int:
+    """Post the CAM's alert, or edit it to show the change; a conflict shows both registrations."""
+    deal = await _deal(session, event.deal_id)
+    payload = await alert_facts(session, deal)
     pushes = []
     for target in await cam_targets(session, (deal.partner_id,), event.program_channel):
         where = target.get("chat_id") or target.get("person_id")
@@ -136,6 +142,7 @@ async def protection_reminder(session: AsyncSession, event: ProtectionEnding, no
         f"deal.ending:{deal.id}:{deal.expires_at}:{event.days_left}",
         {"days_left": event.days_left},
         now,
+        business_days_only=True,  # a reminder, not news: on the partner's business days (DOMAIN.md)
     )
 
 

@@ -21,11 +21,11 @@ from domain.deals.validation import (
 from domain.errors import InvalidInput
 from domain.i18n import N_, _, current_language
 from domain.people import PARTNER_ROLES
-from handlers.deals.cards import line_text
+from handlers.deals.cards import cam_alert, line_text
 from handlers.deps import Deps
 from handlers.dispatch import Dispatcher
 from handlers.errors import error_reply
-from handlers.model import ChatKind, FormErrors, FormField, FormSpec, Message, Notice, Reply, ReplyItem, Request
+from handlers.model import Button, ChatKind, FormErrors, FormField, FormSpec, Message, Notice, Reply, ReplyItem, Request
 from handlers.router import Router
 
 router = Router("deals")
@@ -206,7 +206,22 @@ async def deals_command(req: Request, deps: Deps) -> list[ReplyItem]:
     if not lines:
         return [Reply(Message(text=_("No deal registrations yet. Register one with /deal.")))]
     now = deps.now()
-    return [Reply(Message(title=_("Deal registrations"), items=[line_text(line, now) for line in lines]))]
+    waiting = [line.ref for line in lines if line.status in ("submitted", "conflict") or line.extension_requested]
+    buttons = (
+        [Button(_("Review %(ref)s") % {"ref": ref}, "deal.review", ref) for ref in waiting[:5]]
+        if req.person.role in CAM_ROLES
+        else []
+    )
+    items = [line_text(line, now) for line in lines]
+    return [Reply(Message(title=_("Deal registrations"), items=items, buttons=buttons))]
+
+
+@router.action("deal.review", roles=CAM_ROLES, chats=CAM_CHATS, private=False)
+async def review_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    """The registration as its alert shows it, with the buttons its state allows: a CAM decides from `deals`
+    too, without scrolling back to the alert."""
+    assert req.person is not None
+    return [Reply(cam_alert(await services.review(deps.uow, req.person, req.value)))]
 
 
 async def _decide(req: Request, deps: Deps, decision: str, reason: str | None) -> list[ReplyItem]:

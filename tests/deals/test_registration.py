@@ -167,3 +167,17 @@ async def test_deals_lists_mine_and_an_admin_sees_the_partners(chats: ChatFactor
     assert ref in (await arno.command("deals")).text
     ben = await chats.linked(BEN)
     assert ref not in (await ben.command("deals")).text
+
+
+async def test_a_cam_reviews_waiting_registrations_from_deals(chats: ChatFactory) -> None:
+    ana, ben, carla = await chats.linked(ANA), await chats.linked(BEN), await chats.linked(CARLA)
+    ref = await register(ana)
+    await register(ben, company="Harbour Logistics", domain="harbour-logistics.com")
+    listed = await carla.command("deals")
+    assert ref in listed.text and [b.value for b in listed.buttons] == ["D-000002", ref]
+    review = await carla.press("deal.review", listed.button("deal.review").value)
+    assert "Approve" in [b.label for b in review.buttons]
+    second = await carla.press("deal.review", "D-000002")
+    assert "Possible conflict with D-000001" in second.text and "Acme Cloud Resellers" in second.text
+    diego = await chats.linked(DIEGO)
+    assert "Somente o CAM" in (await diego.press("deal.review", ref)).text  # not his partner's deal
