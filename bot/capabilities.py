@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from handlers import account, commissions, deals, kb, leads, tickets
+from handlers import account, commissions, deals, kb, leads, onboarding, tickets
 from handlers.capability import Capability, ImportKind, ReportKind
 from handlers.router import Route, Router
 
@@ -21,6 +21,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     tickets.CAPABILITY,
     deals.CAPABILITY,
     commissions.CAPABILITY,
+    onboarding.CAPABILITY,
 )
 
 

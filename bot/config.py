@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     slack_support_channel: str | None = Field(None, alias="PARTNERBOT_SLACK_SUPPORT_CHANNEL")
     slack_escalation_channel: str | None = Field(None, alias="PARTNERBOT_SLACK_ESCALATION_CHANNEL")
 
+    onboarding_tracks: Path | None = Field(None, alias="PARTNERBOT_ONBOARDING_TRACKS")
     deal_conflict_threshold: int = Field(90, ge=50, le=100, alias="PARTNERBOT_DEAL_CONFLICT_THRESHOLD")
     deal_protection_days: int = Field(90, ge=1, le=730, alias="PARTNERBOT_DEAL_PROTECTION_DAYS")
 
@@ -72,6 +73,15 @@ class Settings(BaseSettings):
     def _valid_language(cls, value: str) -> str:
         if value not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("onboarding_tracks")
+    @classmethod
+    def _valid_tracks(cls, value: Path | None) -> Path | None:
+        if value is not None and str(value):
+            from domain.onboarding.tracks import load_tracks
+
+            load_tracks(value)  # every key is checked at start-up; a bad one is named in one line
         return value
 
     @field_validator("holidays")

@@ -11,13 +11,16 @@ import asyncio
 import logging
 import re
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
 from domain.i18n import _, use_language
 from domain.kb import KnowledgeBase
 from handlers.model import (
+    Attachment,
     Button,
     Chat,
     CloseForm,
@@ -68,7 +71,20 @@ def render(message: Message, number_from: int = 1) -> tuple[str, list[Button]]:
         lines.append("  " + "   ".join(f"({n}) {plain(s)}" for n, s in enumerate(message.suggestions, start=1)))
     if message.footer:
         lines.append(f"  ({plain(message.footer)})")
+    if message.attachment is not None:
+        lines.append(
+            f"  [{plain(message.attachment.title or message.attachment.filename)}: {saved(message.attachment)}]"
+        )
     return "\n".join(lines), numbered
+
+
+def saved(attachment: Attachment) -> str:
+    """The terminal cannot show a picture: the file is written where the person can open it."""
+    folder = Path(tempfile.gettempdir()) / "partnerbot"
+    folder.mkdir(exist_ok=True)
+    path = folder / Path(attachment.filename).name
+    path.write_bytes(attachment.content)
+    return str(path)
 
 
 class ConsoleTransport:

@@ -41,7 +41,7 @@ async def import_file(
     imp.check_header(names, spec.columns, path)
     validated = imp.validate_rows(rows, spec.columns)
     async with app.uow() as uow:
-        await spec.validate(uow.session, validated)
+        await spec.validate(uow.session, validated, **spec.validate_context(app.deps))
     validated.errors.sort(key=lambda error: error.row)  # as a spreadsheet reads: top to bottom
     if validated.errors and not skip_invalid:
         return None, validated.errors

@@ -252,3 +252,9 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     skipped: list[RowError] = field(default_factory=list)
+
+
+def to_write(validated: Validated) -> tuple[ImportResult, list[tuple[int, dict[str, Any]]]]:
+    """A writer's start: the result carrying the refused rows, and the rows to write (the others)."""
+    bad = {error.row for error in validated.errors}
+    return ImportResult(skipped=list(validated.errors)), [(n, row) for n, row in validated.rows if n not in bad]

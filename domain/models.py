@@ -89,7 +89,7 @@ class Partner(Base):
     cam_channel: Mapped[str | None] = mapped_column(String(120))
     timezone: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(10))
-    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    joined_on: Mapped[dt.date | None] = mapped_column(Date, index=True)  # the onboarding sweep enrols by it
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from domain.spreadsheet import csv_text
@@ -45,3 +45,23 @@ def json_report(report: str, key: str, rows: Sequence[Any], since: dt.datetime |
         {"report": report, "since": since.isoformat() if since else None, key: [asdict(r) for r in rows]},
         ensure_ascii=False,
     )
+
+
+@dataclass(frozen=True)
+class Formats:
+    """A report's table, CSV and JSON from its columns: one definition instead of three functions per report."""
+
+    report: str
+    key: str
+    columns: Columns
+    text_columns: int
+    empty: str = ""
+
+    def as_table(self, rows: Sequence[Any]) -> str:
+        return text_table(rows, self.columns, text_columns=self.text_columns, empty=self.empty)
+
+    def as_csv(self, rows: Sequence[Any]) -> str:
+        return csv_table(rows, self.columns)
+
+    def as_json(self, rows: Sequence[Any], since: dt.datetime | None) -> str:
+        return json_report(self.report, self.key, rows, since)

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.importing import Column, ImportResult, Validated
+from domain.importing import Column, ImportResult
 from domain.sweeps import Sweep
 from handlers.deps import Deps
 from handlers.router import Router
@@ -39,10 +39,12 @@ class ImportKind:
     """
 
     columns: tuple[Column, ...]
-    validate: Callable[[AsyncSession, Validated], Awaitable[None]]
+    validate: Callable[..., Awaitable[None]]
     write: Callable[..., Awaitable[ImportResult]]
     context: Callable[[Deps], dict[str, Any]] = _nothing
     help: str = ""
+    validate_context: Callable[[Deps], dict[str, Any]] = _nothing
+    """What the cross-row checks need besides the session (today's date, to refuse a date in the future)."""
     batch: int | None = 500
     """Rows per write transaction; None writes the file in one (rows that refer to each other)."""
 

@@ -61,6 +61,16 @@ class Markdown(str):
     __slots__ = ()
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a message (a chart): uploaded to Slack, sent as a photo on Telegram, saved to
+    a file the console names."""
+
+    filename: str
+    content: bytes
+    title: str = ""
+
+
 @dataclass
 class Message:
     """Text with a little structure; every string in it is already translated for its recipient.
@@ -74,6 +84,7 @@ class Message:
     buttons: list[Button] = field(default_factory=list)
     footer: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    attachment: Attachment | None = None
     in_reply_to: str | None = None
     """The platform id of the message this one answers (a Slack thread's root); set by the sender for a
     push that asks to go in the thread of a message shown earlier, never by a handler."""

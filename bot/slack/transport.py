@@ -25,7 +25,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.slack.blocks import render_message
 from bot.transport import DeliveryError, MessageGone, PermanentError, RetryAfter, TransientError
-from handlers.model import Message
+from handlers.model import Attachment, Message
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,24 @@ class SlackTransport:
         channel = str(response.get("channel") or chat_id)
         if channel != chat_id:
             self._dm[chat_id] = channel  # a user id was given: remember its DM for later edits
+        if message.attachment is not None:  # in the message's thread, so the two stay together
+            try:
+                await self.upload(channel, message.attachment, thread_ts=str(response["ts"]))
+            except DeliveryError as exc:  # the message is delivered; a retry would post it twice
+                logger.warning("slack: %s not uploaded to %s: %s", message.attachment.filename, channel, exc)
         return str(response["ts"])
+
+    async def upload(self, channel: str, attachment: Attachment, *, thread_ts: str | None = None) -> None:
+        """files.getUploadURLExternal → upload → files.completeUploadExternal (files_upload_v2)."""
+        await call(
+            lambda: self.client.files_upload_v2(
+                channel=channel,
+                content=attachment.content,
+                filename=attachment.filename,
+                title=attachment.title or attachment.filename,
+                thread_ts=thread_ts,
+            )
+        )
 
     async def find_traced(self, chat_id: str, trace: str, since: dt.datetime) -> str | None:
         """The ts of our message carrying `trace`, posted since `since`; None when it never arrived.

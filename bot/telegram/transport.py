@@ -9,7 +9,7 @@ import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InputFile, LinkPreviewOptions
 from telegram import error as tg
 
 from bot.telegram.render import PARSE_MODE, render, render_edit
@@ -94,6 +94,16 @@ class TelegramTransport:
                     link_preview_options=NO_PREVIEW,
                 )
             message_id = str(sent.message_id)
+        if message.attachment is not None:
+            try:
+                async with mapped_errors("sendPhoto"):
+                    await self.bot.send_photo(
+                        chat_id=chat_ref(chat_id),
+                        photo=InputFile(message.attachment.content, filename=message.attachment.filename),
+                        caption=message.attachment.title[:1024] or None,
+                    )
+            except (PermanentError, TransientError) as exc:  # the text is delivered; a retry would send it twice
+                logger.warning("telegram: %s not sent to %s: %s", message.attachment.filename, chat_id, exc)
         return message_id
 
     async def edit(self, chat_id: str, message_id: str, message: Message) -> None:

@@ -87,12 +87,9 @@ async def import_payments(
     now: dt.datetime | None = None,
 ) -> imp.ImportResult:
     now = now or dt.datetime.now(dt.UTC)
-    result = imp.ImportResult(skipped=list(validated.errors))
-    bad = {e.row for e in validated.errors}
+    result, rows = imp.to_write(validated)
     partners = dict((await session.execute(select(Partner.external_id, Partner.id))).all())
-    for number, row in validated.rows:
-        if number in bad:
-            continue
+    for _number, row in rows:
         line = await session.scalar(select(CommissionLine).where(CommissionLine.line_id == row["line_id"]))
         if line is None and row.get("deal_id"):
             line = await session.scalar(

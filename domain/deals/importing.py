@@ -77,11 +77,8 @@ async def import_deals(
 ) -> imp.ImportResult:
     now = now or dt.datetime.now(dt.UTC)
     policy = policy or DealPolicy()
-    result = imp.ImportResult(skipped=list(validated.errors))
-    bad = {e.row for e in validated.errors}
-    for number, row in validated.rows:
-        if number in bad:
-            continue
+    result, rows = imp.to_write(validated)
+    for _number, row in rows:
         deal = await session.get(Deal, row["deal_id"])
         assert deal is not None
         done = await close(

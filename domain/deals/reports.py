@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.commissions.models import CommissionLine
 from domain.deals.models import ACTIVE, Deal
 from domain.models import Partner
-from domain.reporting import csv_table, json_report, text_table
+from domain.reporting import Formats
 
 DECIDED = ("approved", "rejected", "won", "lost", "expired")
 
@@ -128,16 +128,8 @@ COLUMNS = (
 )
 
 
-def as_table(rows: list[DealStats]) -> str:
-    return text_table(rows, COLUMNS, text_columns=3)
-
-
-def as_csv(rows: list[DealStats]) -> str:
-    return csv_table(rows, COLUMNS)
-
-
-def as_json(rows: list[DealStats], since: dt.datetime | None) -> str:
-    return json_report("deals", "partners", rows, since)
+FORMATS = Formats("deals", "partners", COLUMNS, text_columns=3)
+as_table, as_csv, as_json = FORMATS.as_table, FORMATS.as_csv, FORMATS.as_json
 
 
 def chart(rows: list[DealStats], path: Path, title: str = "Deals by partner") -> Path:

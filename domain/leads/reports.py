@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.leads.models import LeadEvent
 from domain.models import Partner
-from domain.reporting import csv_table, json_report, text_table
+from domain.reporting import Formats
 
 
 @dataclass
@@ -90,16 +90,8 @@ COLUMNS = (
 )
 
 
-def as_table(rows: list[PartnerLeadStats]) -> str:
-    return text_table(rows, COLUMNS, text_columns=2, empty="(no lead activity in this period)")
-
-
-def as_csv(rows: list[PartnerLeadStats]) -> str:
-    return csv_table(rows, COLUMNS)
-
-
-def as_json(rows: list[PartnerLeadStats], since: dt.datetime | None) -> str:
-    return json_report("leads", "partners", rows, since)
+FORMATS = Formats("leads", "partners", COLUMNS, text_columns=2, empty="(no lead activity in this period)")
+as_table, as_csv, as_json = FORMATS.as_table, FORMATS.as_csv, FORMATS.as_json
 
 
 def chart(rows: list[PartnerLeadStats], path: Path, title: str = "Leads by partner") -> Path:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kb.models import KbSearch
-from domain.reporting import csv_table, json_report, text_table
+from domain.reporting import Formats
 from domain.tickets.models import Ticket
 from domain.tickets.sla import CATEGORIES
 
@@ -131,16 +131,8 @@ COLUMNS = (
 )
 
 
-def as_table(rows: list[SupportStats]) -> str:
-    return text_table(rows, COLUMNS, text_columns=3)
-
-
-def as_csv(rows: list[SupportStats]) -> str:
-    return csv_table(rows, COLUMNS)
-
-
-def as_json(rows: list[SupportStats], since: dt.datetime | None) -> str:
-    return json_report("support", "lines", rows, since)
+FORMATS = Formats("support", "lines", COLUMNS, text_columns=3)
+as_table, as_csv, as_json = FORMATS.as_table, FORMATS.as_csv, FORMATS.as_json
 
 
 def chart(rows: list[SupportStats], path: Path, title: str = "Support by category") -> Path:

@@ -189,6 +189,10 @@ async def read_params(request: web.Request, json_fields: frozenset[str]) -> dict
         else:
             form: MultiDictProxy[Any] = await request.post()
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
+            # An uploaded file (Telegram's sendPhoto): its name and bytes, as the API would store them.
+            params.update(
+                {k: {"filename": v.filename, "content": v.file.read()} for k, v in form.items() if hasattr(v, "file")}
+            )
     for key in json_fields & params.keys():
         value = params[key]
         if isinstance(value, str) and value[:1] in "[{":

@@ -145,7 +145,11 @@ class FakeSlackAPI(FakeServer):
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
+        self.files: list[Response] = []
+        self._uploads: dict[str, Response] = {}
 
     # -- public test API -----------------------------------------------------------------------
     @property
@@ -249,7 +253,45 @@ class FakeSlackAPI(FakeServer):
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._observed(self._handle))
         app.router.add_post("/response/{name}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         return app
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out: the bytes, of the announced length."""
+        pending = self._uploads.get(request.match_info["file_id"])
+        if pending is None:
+            return web.Response(status=404, text="not found")
+        body = await request.read()
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            upload = next((v for v in form.values() if hasattr(v, "file")), None)
+            body = upload.file.read() if upload is not None else b""
+        if len(body) != pending["length"]:
+            return web.Response(status=400, text=f"length mismatch: {len(body)} != {pending['length']}")
+        pending["content"] = body
+        return web.Response(text=f"OK - {len(body)}")
+
+    def _files_get_upload_url(self, params: Response) -> Response:
+        if not params.get("filename") or not str(params.get("length") or "").isdigit():
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ids):09d}"
+        self._uploads[file_id] = {"id": file_id, "filename": params["filename"], "length": int(params["length"])}
+        return {"ok": True, "upload_url": f"{self.root_url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, params: Response) -> Response:
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        done = []
+        for entry in files or []:
+            pending = self._uploads.get(str(entry.get("id")))
+            if pending is None or "content" not in pending:
+                raise SlackError("file_not_found")
+            channel = self._resolve(params.get("channel_id")) if params.get("channel_id") else None
+            record = {**pending, "title": entry.get("title"), "channel": channel, "thread_ts": params.get("thread_ts")}
+            self.files.append(record)
+            done.append({"id": pending["id"], "title": entry.get("title"), "name": pending["filename"]})
+        return {"ok": True, "files": done}
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

@@ -144,6 +144,7 @@ class FakeTelegramAPI(FakeServer):
         self._methods: dict[str, Handler] = {
             "getMe": lambda p: self._bot_user(),
             "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
@@ -159,6 +160,7 @@ class FakeTelegramAPI(FakeServer):
             "getChat": lambda p: dict(self._chat(p.get("chat_id"))),
         }
         self._lower = {name.lower(): name for name in self._methods}
+        self.photos: list[dict[str, Any]] = []
 
     # -- public test API -----------------------------------------------------------------------
     @property
@@ -436,6 +438,40 @@ class FakeTelegramAPI(FakeServer):
             message["reply_markup"] = markup
         if reply_to:
             message["reply_to_message"] = dict(self._messages[chat["id"]][int(reply_to)])
+        self._store(chat["id"], message)
+        self._by_bot.setdefault(chat["id"], []).append(message_id)
+        return message
+
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A photo uploaded as a file (multipart), with an optional caption of at most 1,024 characters."""
+        chat = self._chat(params.get("chat_id"))
+        self._check_blocked(chat)
+        photo = params.get("photo")
+        if not isinstance(photo, dict) or not photo.get("content"):
+            raise _bad("Bad Request: there is no photo in the request")
+        if len(str(params.get("caption") or "")) > 1024:
+            raise _bad("Bad Request: message caption is too long")
+        self._check_limits("sendPhoto", chat)
+        message_id = self._next_mid.get(chat["id"], 1)
+        size = len(photo["content"])
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "from": {k: self.me[k] for k in ("id", "is_bot", "first_name", "username")},
+            "chat": dict(chat),
+            "date": int(time.time()),
+            "photo": [
+                {
+                    "file_id": f"photo-{chat['id']}-{message_id}",
+                    "file_unique_id": f"u{message_id}",
+                    "width": 800,
+                    "height": 600,
+                    "file_size": size,
+                }
+            ],
+        }
+        if params.get("caption"):
+            message["caption"] = str(params["caption"])
+        self.photos.append({"chat_id": chat["id"], "filename": photo["filename"], "content": photo["content"]})
         self._store(chat["id"], message)
         self._by_bot.setdefault(chat["id"], []).append(message_id)
         return message
