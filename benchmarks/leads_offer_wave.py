@@ -31,6 +31,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,14 +134,23 @@ async def _link_everyone(app: App, slack: FakeSlackAPI, n: int) -> dict[str, lis
     return chats
 
 
-async def _pending_offers(app: App) -> int:
+async def _pending_offers(app: App, kind: str = "lead.offer") -> int:
     async with app.uow() as uow:
         count = await uow.session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.kind == "lead.offer", OutboxMessage.status == "pending")
+            .where(OutboxMessage.kind == kind, OutboxMessage.status == "pending")
         )
     return int(count or 0)
+
+
+async def _queue_lead(app: App, workdir: Path) -> str:
+    """The wave of this benchmark: one shark-tank lead imported, its offers written in the import's transaction."""
+    lead_file = workdir / "leads.csv"
+    lead_file.write_text(LEAD_CSV, encoding="utf-8")
+    result, errors = await import_file(app, "leads", lead_file, skip_invalid=False)
+    assert result is not None and result.created == 1, errors
+    return "lead.offer"
 
 
 def workspace_rate(transport: Any) -> float:
@@ -148,7 +158,12 @@ def workspace_rate(transport: Any) -> float:
     return 1.0 / dict(transport.limits("D0PROBE"))["slack:workspace"]
 
 
-async def run(url: str, backend: str, n: int, workdir: Path, *, strict_slack: bool = False) -> Result:
+Queue = Callable[[App, Path], Awaitable[str]]
+
+
+async def run(
+    url: str, backend: str, n: int, workdir: Path, *, strict_slack: bool = False, queue: Queue = _queue_lead
+) -> Result:
     slack_rate = workspace_rate(SlackTransport(AsyncWebClient()))
     # Slack: 1/s per channel. With --strict-slack the fake also refuses a chat.postMessage that comes
     # less than 1/rate after the previous one (a bucket of one token), which Slack itself does not do.
@@ -192,34 +207,31 @@ async def run(url: str, backend: str, n: int, workdir: Path, *, strict_slack: bo
             slack.reset_calls()
             limited_before = (tg.rate_limited_count, slack.rate_limited_count)
 
-            lead_file = workdir / "leads.csv"
-            lead_file.write_text(LEAD_CSV, encoding="utf-8")
             started_import = time.perf_counter()
-            result, errors = await import_file(app, "leads", lead_file, skip_invalid=False)
+            kind = await queue(app, workdir)
             import_seconds = time.perf_counter() - started_import
-            assert result is not None and result.created == 1, errors
-            queued = await _pending_offers(app)
-            assert queued == n, f"expected {n} offers in the outbox, found {queued}"
+            queued = await _pending_offers(app, kind)
+            assert queued == n, f"expected {n} {kind} pushes in the outbox, found {queued}"
 
             sender = app.sender(app.transports)
             stop = asyncio.Event()
             start = dt.datetime.now(dt.UTC)
             task = asyncio.create_task(sender.run_forever(stop, idle=0.05))
             for _poll in range(int(TIMEOUT / POLL)):  # the sender's own clock decides; we only watch
-                if not await _pending_offers(app):
+                if not await _pending_offers(app, kind):
                     break
                 await asyncio.sleep(POLL)
             stop.set()
             await task
             async with app.uow() as uow:
                 last = await uow.session.scalar(
-                    select(func.max(OutboxMessage.sent_at)).where(OutboxMessage.kind == "lead.offer")
+                    select(func.max(OutboxMessage.sent_at)).where(OutboxMessage.kind == kind)
                 )
                 statuses = dict(
                     (
                         await uow.session.execute(
                             select(OutboxMessage.status, func.count())
-                            .where(OutboxMessage.kind == "lead.offer")
+                            .where(OutboxMessage.kind == kind)
                             .group_by(OutboxMessage.status)
                         )
                     ).all()

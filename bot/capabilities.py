@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from handlers import account, commissions, deals, kb, leads, onboarding, tickets
+from handlers import account, commissions, deals, health, kb, leads, onboarding, tickets
 from handlers.capability import Capability, ImportKind, ReportKind
 from handlers.router import Route, Router
 
@@ -22,6 +22,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     deals.CAPABILITY,
     commissions.CAPABILITY,
     onboarding.CAPABILITY,
+    health.CAPABILITY,
 )
 
 

@@ -340,7 +340,7 @@ def serve(
 
 
 # The operator commands live in their own module and register on `app` when imported.
-from bot import cli_operations  # noqa: E402, F401
+from bot import cli_announce, cli_operations  # noqa: E402, F401
 
 
 def main() -> None:

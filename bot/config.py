@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     slack_escalation_channel: str | None = Field(None, alias="PARTNERBOT_SLACK_ESCALATION_CHANNEL")
 
     onboarding_tracks: Path | None = Field(None, alias="PARTNERBOT_ONBOARDING_TRACKS")
+    tier_thresholds: str = Field("silver=100000:1,gold=500000:3,platinum=2000000:6", alias="PARTNERBOT_TIER_THRESHOLDS")
+    health_weights: str = Field(
+        "leads=30,deals=25,certifications=20,tickets=15,engagement=10", alias="PARTNERBOT_HEALTH_WEIGHTS"
+    )
+    block_deals_on_expired_agreement: bool = Field(False, alias="PARTNERBOT_BLOCK_DEALS_ON_EXPIRED_AGREEMENT")
     deal_conflict_threshold: int = Field(90, ge=50, le=100, alias="PARTNERBOT_DEAL_CONFLICT_THRESHOLD")
     deal_protection_days: int = Field(90, ge=1, le=730, alias="PARTNERBOT_DEAL_PROTECTION_DAYS")
 
@@ -82,6 +87,22 @@ class Settings(BaseSettings):
             from domain.onboarding.tracks import load_tracks
 
             load_tracks(value)  # every key is checked at start-up; a bad one is named in one line
+        return value
+
+    @field_validator("tier_thresholds")
+    @classmethod
+    def _valid_thresholds(cls, value: str) -> str:
+        from domain.health.policy import parse_thresholds
+
+        parse_thresholds(value)
+        return value
+
+    @field_validator("health_weights")
+    @classmethod
+    def _valid_weights(cls, value: str) -> str:
+        from domain.health.policy import parse_weights
+
+        parse_weights(value)
         return value
 
     @field_validator("holidays")

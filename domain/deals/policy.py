@@ -30,6 +30,8 @@ class DealPolicy:
     """Days before expiry when the partner is reminded, with a button to ask for an extension."""
     commission_rates: dict[str, Decimal] = field(default_factory=_rates)
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    block_on_expired_agreement: bool = False
+    """PARTNERBOT_BLOCK_DEALS_ON_EXPIRED_AGREEMENT: refuse registrations while an agreement has lapsed."""
 
     def rate(self, tier: str) -> Decimal:
         return self.commission_rates.get(tier, self.commission_rates["registered"])

@@ -19,6 +19,7 @@ from domain.deals.models import Deal, DealNameToken, reference
 from domain.deals.policy import DealPolicy
 from domain.errors import InvalidInput, NotAllowed
 from domain.events import publish
+from domain.health.compliance import lapsed_agreement
 from domain.i18n import N_, _
 from domain.leads.holding import convert
 from domain.leads.policy import HOLDING
@@ -113,7 +114,13 @@ async def register(
         raise NotAllowed(N_("Deals are registered by partner users."))
     partner = await session.get(Partner, person.partner_id)
     assert partner is not None
-    fields = _checked(values, language, today_of(person, partner, now))
+    today = today_of(person, partner, now)
+    if policy.block_on_expired_agreement and (kind := await lapsed_agreement(session, partner.id, today)):
+        raise NotAllowed(
+            N_("Deal registration is paused: your %(kind)s agreement has expired. Your CAM can help renew it."),
+            kind=kind,
+        )
+    fields = _checked(values, language, today)
     lead_ref = str(values.get("lead_id") or "").strip()
     lead = await visible(session, person, lead_ref) if lead_ref else None
     existing = await session.scalar(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.calendar import zone
 from domain.deals.models import Deal
 from domain.errors import NotAllowed, NotFound
+from domain.health.models import HealthSnapshot
 from domain.i18n import N_
 from domain.leads.models import Lead, LeadEvent
 from domain.leads.policy import HOLDING
@@ -99,6 +100,9 @@ class PortfolioLine:
     open_leads: int
     deals: int
     next_milestone: str | None
+    health: int | None = None
+    """The latest nightly health score (domain/health), with what pulls it down most."""
+    health_reasons: tuple[str, ...] = ()
 
 
 async def _last_activity(session: AsyncSession, partner_id: int) -> dt.date | None:
@@ -134,6 +138,14 @@ async def portfolio_line(
     open_leads = await session.scalar(
         select(func.count()).select_from(Lead).where(Lead.partner_id == partner.id, Lead.status.in_(HOLDING))
     )
+    latest = (
+        await session.execute(
+            select(HealthSnapshot.score, HealthSnapshot.components)
+            .where(HealthSnapshot.partner_id == partner.id)
+            .order_by(HealthSnapshot.day.desc())
+            .limit(1)
+        )
+    ).first()
     return PortfolioLine(
         partner.name,
         partner.external_id,
@@ -146,6 +158,8 @@ async def portfolio_line(
         int(open_leads or 0),
         deals,
         upcoming,
+        latest[0] if latest else None,
+        tuple(latest[1].get("reasons", [])) if latest else (),
     )
 
 

@@ -17,7 +17,12 @@ from handlers.messengers import CAM_CHANNEL_SETTINGS, program_cam_channel
 
 __all__ = ["CAPABILITY"]
 
-SETTINGS = (*CAM_CHANNEL_SETTINGS, "deal_conflict_threshold", "deal_protection_days")
+SETTINGS = (
+    *CAM_CHANNEL_SETTINGS,
+    "deal_conflict_threshold",
+    "deal_protection_days",
+    "block_deals_on_expired_agreement",
+)
 
 
 def _services(deps: Deps, setting: Setting) -> Iterable[object]:
@@ -29,6 +34,7 @@ def _services(deps: Deps, setting: Setting) -> Iterable[object]:
             conflict_threshold=int(setting("deal_conflict_threshold")),
             protection=dt.timedelta(days=int(setting("deal_protection_days"))),
             calendar=deps.calendar,
+            block_on_expired_agreement=bool(setting("block_deals_on_expired_agreement")),
         )
     ]
 

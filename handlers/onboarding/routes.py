@@ -11,13 +11,15 @@ from domain.onboarding.queries import Checklist, PortfolioLine
 from domain.onboarding.tracks import MILESTONES
 from domain.people import PARTNER_ROLES
 from handlers.deps import Deps
+from handlers.health.pushes import reasons_text
 from handlers.model import Button, ChatKind, Message, Notice, Reply, ReplyItem, Request
 from handlers.router import Router
 
 router = Router("onboarding")
+LOW_HEALTH = 60
 CAM_ROLES = frozenset({"cam", "admin"})
 ANYWHERE_PRIVATE = frozenset({ChatKind.PRIVATE, ChatKind.CHANNEL})
-SORTS = ("risk", "overdue", "activation", "activity", "name")
+SORTS = ("risk", "health", "overdue", "activation", "activity", "name")
 
 
 def policy(deps: Deps) -> OnboardingPolicy:
@@ -78,6 +80,11 @@ async def open_action(req: Request, deps: Deps) -> list[ReplyItem]:
 
 def portfolio_line(line: PortfolioLine) -> str:
     parts = [f"{line.partner} ({line.partner_id})", f"{line.type}/{line.tier}"]
+    if line.health is not None:
+        low = (
+            f" ({reasons_text(list(line.health_reasons))})" if line.health < LOW_HEALTH and line.health_reasons else ""
+        )
+        parts.append(_("health %(score)s") % {"score": line.health} + low)
     if line.day is not None:
         parts.append(_("day %(day)s") % {"day": line.day})
     if line.overdue:
@@ -97,6 +104,8 @@ def portfolio_line(line: PortfolioLine) -> str:
 
 
 def _sorted(lines: list[PortfolioLine], how: str) -> list[PortfolioLine]:
+    if how == "health":
+        return sorted(lines, key=lambda line: line.health if line.health is not None else 101)
     if how == "overdue":
         return sorted(lines, key=lambda line: -line.overdue)
     if how == "activation":
@@ -112,7 +121,7 @@ def _sorted(lines: list[PortfolioLine], how: str) -> list[PortfolioLine]:
     "partners",
     roles=CAM_ROLES,
     help=N_("your partners, riskiest first: overdue milestones, activation, activity, leads"),
-    usage="/partners [risk|overdue|activation|activity|name]",
+    usage="/partners [risk|health|overdue|activation|activity|name]",
 )
 async def partners_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
