@@ -94,6 +94,20 @@ def _run(make: Callable[[], Awaitable[T]], debug: bool = False) -> T:
         raise typer.Exit(1) from None
 
 
+async def _first_contact(application: Any, url: str) -> None:
+    """Migrate, turning "the database cannot be reached" into one line an operator can act on."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from bot.config import _without_password
+
+    try:
+        await application.migrate()
+    except (OSError, DBAPIError) as exc:  # refused, unknown host, no such database, wrong password, no folder
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        hint = " (is the server running, and the URL right?)" if isinstance(exc, (OSError, OperationalError)) else ""
+        raise UsageError(f"cannot use the database at {_without_password(url)}: {reason}{hint}") from None
+
+
 @asynccontextmanager
 async def opened(database_url: str | None) -> AsyncIterator[Any]:
     """The application on a migrated database, closed again however the command ends."""
@@ -106,7 +120,7 @@ async def opened(database_url: str | None) -> AsyncIterator[Any]:
     logging.getLogger().setLevel(logging.WARNING if not _state["debug"] else logging.DEBUG)
     application = build_app(settings)
     try:
-        await application.migrate()
+        await _first_contact(application, settings.database_url)
         set_language(settings.language)
         yield application
     finally:

@@ -29,6 +29,33 @@ def _parse_since(since: str) -> dt.timedelta:
     return dt.timedelta(hours=hours)
 
 
+CHART_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
+
+
+def _check_chart_path(path: Path) -> None:
+    """Before any work: a folder that exists and a file type the name asks for that we can write."""
+    if path.suffix.lower() not in CHART_TYPES:
+        raise UsageError(f"--chart: {path.name!r} must end in .png or .jpg (the file type the name says)")
+    if not path.parent.is_dir():
+        raise UsageError(f"--chart: the folder {str(path.parent)!r} does not exist")
+
+
+def _write_chart(draw: Any, path: Path) -> None:
+    """Charts draw PNG; a .jpg name gets a real JPEG (converted with Pillow, matplotlib's own dependency)."""
+    if CHART_TYPES[path.suffix.lower()] == "PNG":
+        draw(path)
+        return
+    import tempfile
+
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        png = Path(tmp) / "chart.png"
+        draw(png)
+        with Image.open(png) as image:
+            image.convert("RGB").save(path, "JPEG", quality=90)
+
+
 @app.command("report")
 def report(
     kind: Annotated[str, typer.Argument(help="support | leads | onboarding | deals")],
@@ -50,6 +77,8 @@ def report(
             raise UsageError(f"--format: {fmt!r} is not one of table, csv, json")
         period = _parse_since(since)
         spec = kinds[kind]
+        if chart is not None:
+            _check_chart_path(chart)
         async with opened(database_url) as application:
             start = application.deps.now() - period
             async with application.uow() as uow:
@@ -64,7 +93,7 @@ def report(
         if chart is not None:
             if spec.chart is None:
                 raise UsageError(f"report {kind}: no chart")
-            spec.chart(rows, chart, f"{spec.title} since {start:%Y-%m-%d}")
+            _write_chart(lambda path: spec.chart(rows, path, f"{spec.title} since {start:%Y-%m-%d}"), chart)  # type: ignore[misc]
             typer.echo(f"chart written to {chart}", err=True)
 
     _run(go, debug)

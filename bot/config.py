@@ -14,6 +14,13 @@ from domain.calendar import is_valid_timezone, load_holidays, parse_business_hou
 LANGUAGES = ("en", "de", "ja", "pt_BR")
 
 
+def _without_password(url: str) -> str:
+    """A URL as it may be printed: `postgresql+asyncpg://user:***@host/db`."""
+    import re
+
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable."""
 
@@ -53,6 +60,20 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
     telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
     telegram_bot_username: str | None = Field(None, alias="TELEGRAM_BOT_USERNAME")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """The first mistake of a PostgreSQL install: a URL without the async driver."""
+        scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+        if scheme in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
+            fixed = "postgresql+asyncpg://" + value.split("://", 1)[1]
+            raise ValueError(f"{scheme}:// needs the async driver: use {_without_password(fixed)}")
+        if scheme == "sqlite":
+            raise ValueError("sqlite:// needs the async driver: use sqlite+aiosqlite:///path/to/partnerbot.db")
+        if scheme not in ("postgresql+asyncpg", "sqlite+aiosqlite"):
+            raise ValueError("use postgresql+asyncpg://USER@HOST/DB or sqlite+aiosqlite:///FILE")
+        return value
 
     @field_validator("timezone")
     @classmethod

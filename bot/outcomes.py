@@ -46,7 +46,7 @@ class Outcomes:
                     message_id=message_id,
                     person_id=row.person_id,
                 )
-            await outbox.mark_sent(uow.session, row.id, self.clock())
+            await outbox.mark_sent(uow.session, row.id, self.clock(), platform)
             await uow.commit()
         return True
 

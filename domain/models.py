@@ -225,6 +225,8 @@ class OutboxMessage(Base):
     answer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # What happened out of the ordinary (an urgent row went ahead of this deferred one, a repeat).
     note: Mapped[str | None] = mapped_column(Text)
+    # The platform it reached (a person's push picks it at send time): the notifications report's split.
+    delivered_on: Mapped[str | None] = mapped_column(String(20))
 
 
 class MessageRef(Base):

@@ -298,11 +298,11 @@ async def release(session: AsyncSession, row_ids: Sequence[int]) -> None:
     )
 
 
-async def mark_sent(session: AsyncSession, row_id: int, now: dt.datetime) -> None:
+async def mark_sent(session: AsyncSession, row_id: int, now: dt.datetime, platform: str | None = None) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status="sent", sent_at=now, claimed_until=None, last_error=None)
+        .values(status="sent", sent_at=now, claimed_until=None, last_error=None, delivered_on=platform)
         .execution_options(synchronize_session=False)
     )
 

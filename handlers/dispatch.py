@@ -42,7 +42,7 @@ from handlers.model import (
     ReplyItem,
     Request,
 )
-from handlers.router import FormRoute, Renderer, Route, Router
+from handlers.router import ActionHook, FormRoute, Renderer, Route, Router
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,9 @@ class Dispatcher:
         self.renderers: dict[str, Renderer] = {}
         self.text_route: Route | None = None
         self.replies: dict[str, Route] = {}
+        self.action_hooks: list[ActionHook] = []
         for router in routers:
+            self.action_hooks += router.action_hooks
             _register(self.commands, router.commands, router)
             _register(self.actions, router.actions, router)
             _register(self.forms, router.forms, router)
@@ -240,7 +242,13 @@ class Dispatcher:
             return [Notice(_("Link your chat first: send /start CODE with the code from your admin."), alert=True)]
         if not route.allows(req.person):
             return [Notice(_("This button is not available for your role."), alert=True)]
-        return await self._run(req, route.chats, lambda r: route.handler(r, self.deps))
+        items = await self._run(req, route.chats, lambda r: route.handler(r, self.deps))
+        for hook in self.action_hooks:  # after the press was carried out; a hook never fails the press
+            try:
+                await hook(req, self.deps)
+            except Exception:
+                logger.exception("action hook %s failed for %s", getattr(hook, "__name__", hook), req.name)
+        return items
 
     async def open_form(
         self, req: Request, name: str, values: dict[str, Any] | None = None, context: dict[str, Any] | None = None

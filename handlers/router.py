@@ -19,6 +19,10 @@ FormHandler = Callable[[Request, Deps, dict[str, Any], dict[str, Any]], Awaitabl
 SpecFactory = Callable[[], FormSpec]
 Renderer = Callable[[dict[str, Any], PersonView | None], Message]
 FieldHook = Callable[[Request, Deps, str, Any], Awaitable[list[ReplyItem]]]
+ActionHook = Callable[[Request, Deps], Awaitable[None]]
+
+OFFERS: dict[str, tuple[str, ...]] = {}
+"""Push kind → the action ids its buttons offer, from every `Router.notification(…, offers=…)`."""
 """(request, deps, field name, its value) → what to say before the next question."""
 
 
@@ -77,6 +81,7 @@ class Router:
         self.renderers: dict[str, Renderer] = {}
         self.text_handler: Handler | None = None
         self.replies: dict[str, Route] = {}
+        self.action_hooks: list[ActionHook] = []
 
     def command(
         self,
@@ -134,14 +139,23 @@ class Router:
 
         return register
 
-    def notification(self, kind: str) -> Callable[[Renderer], Renderer]:
-        """Register how a push of this kind looks; it runs in the recipient's language at send time."""
+    def notification(self, kind: str, *, offers: tuple[str, ...] = ()) -> Callable[[Renderer], Renderer]:
+        """Register how a push of this kind looks; it runs in the recipient's language at send time.
+        `offers` names the action ids its buttons offer: the notifications report counts a press of one
+        of them after the push as the action it led to."""
 
         def register(fn: Renderer) -> Renderer:
             self.renderers[kind] = fn
+            if offers:
+                OFFERS[kind] = offers
             return fn
 
         return register
+
+    def on_action(self, hook: ActionHook) -> ActionHook:
+        """Called after every button press that was carried out (the notifications report records them)."""
+        self.action_hooks.append(hook)
+        return hook
 
     def reply(
         self, prefix: str, *, roles: frozenset[str] | None = None, chats: frozenset[ChatKind] | None = None

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from domain.db import transactional
 from domain.errors import Conflict, InvalidInput
 from domain.events import publish
 from domain.health import notifications  # noqa: F401  (registers who hears of each health event)
@@ -172,3 +173,22 @@ async def announce(
     people = tuple((r.person_id, r.language if r.language in bodies else "en") for r in planned.recipients)
     queued = await publish(session, Announced(row.id, tuple(bodies.items()), people), now)
     return queued, planned
+
+
+async def _send(
+    session: AsyncSession,
+    source: str,
+    bodies: dict[str, str],
+    segment: dict[str, str],
+    *,
+    again: bool,
+    default_language: str,
+    now: dt.datetime,
+) -> int:
+    queued, _plan = await announce(
+        session, source, bodies, segment, again=again, default_language=default_language, now=now
+    )
+    return queued
+
+
+send = transactional(_send)

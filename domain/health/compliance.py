@@ -134,8 +134,8 @@ async def remind(session: AsyncSession, credential_id: int, at: dt.datetime, pol
     today = at.astimezone(zone(policy.calendar.timezone)).date()
     days_left = (credential.expires_on - today).days
     reminded = list(credential.reminded)
-    if days_left <= 0:
-        reminded.append("expired")
+    if days_left <= 0:  # the reminders still owed are moot now
+        reminded += [str(d) for d in policy.reminders if str(d) not in reminded] + ["expired"]
         await publish(session, CredentialExpired(credential.id, policy.cam_channel), at)
     else:
         owed = [d for d in policy.reminders if d >= days_left and str(d) not in reminded]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.models import Base, utcnow
@@ -68,3 +68,16 @@ class Announcement(Base):
     segment: Mapped[str] = mapped_column(Text)
     recipients: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ActionTaken(Base):
+    """A button pressed and carried out: the action a push offered, when it led to one."""
+
+    __tablename__ = "actions_taken"
+    __table_args__ = (Index("ix_actions_taken_person_at", "person_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(60))
+    platform: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime]

@@ -10,7 +10,7 @@ from handlers.deals.routes import router
 from handlers.model import Message
 
 
-@router.notification("deal.cam_alert")
+@router.notification("deal.cam_alert", offers=("deal.approve", "deal.reject", "deal.info", "deal.review"))
 def render_cam_alert(payload: dict[str, Any], person: PersonView | None) -> Message:
     return cards.cam_alert(payload)
 
@@ -25,7 +25,7 @@ def render_decided(payload: dict[str, Any], person: PersonView | None) -> Messag
     return cards.decided_message(payload)
 
 
-@router.notification("deal.protection_ending")
+@router.notification("deal.protection_ending", offers=("deal.extend",))
 def render_protection_ending(payload: dict[str, Any], person: PersonView | None) -> Message:
     return cards.protection_ending(payload)
 

@@ -8,14 +8,18 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from domain.health import compliance, nightly
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.health import analytics, compliance, nightly
 from domain.health.policy import HealthPolicy, parse_thresholds, parse_weights
 from domain.sweeps import Sweep
-from handlers.capability import Capability, ImportKind, Setting
+from handlers.capability import Capability, ImportKind, ReportKind, Setting
 from handlers.deps import Deps
 from handlers.health import pushes  # noqa: F401  (registers the push renderers on the router)
 from handlers.health.pushes import router
 from handlers.messengers import CAM_CHANNEL_SETTINGS, program_cam_channel
+from handlers.model import Request
+from handlers.router import OFFERS
 
 __all__ = ["CAPABILITY"]
 
@@ -61,6 +65,17 @@ def _credentials(category: str, person_required: bool, what: str) -> ImportKind:
     )
 
 
+@router.on_action
+async def record_offered_action(req: Request, deps: Deps) -> None:
+    """A press of an action some push offers, for the notifications report."""
+    if req.person is not None and any(req.name in offered for offered in OFFERS.values()):
+        await analytics.record_action(deps.uow, req.person.id, req.name, req.platform, deps.now())
+
+
+async def _notification_rows(session: AsyncSession, since: dt.datetime) -> list[analytics.PushStats]:
+    return await analytics.notifications_report(session, since, OFFERS)
+
+
 CAPABILITY = Capability(
     name="health",
     router=router,
@@ -70,5 +85,15 @@ CAPABILITY = Capability(
     imports={
         "certifications": _credentials("certification", True, "Certifications of partner people"),
         "agreements": _credentials("agreement", False, "Partner agreements"),
+    },
+    reports={
+        "notifications": ReportKind(
+            title="Pushes that led to action",
+            rows=_notification_rows,
+            as_table=analytics.as_table,
+            as_csv=analytics.as_csv,
+            as_json=analytics.as_json,
+            chart=analytics.chart,
+        )
     },
 )

@@ -6,9 +6,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from domain.errors import InvalidInput
+from domain.health import announcements
+from domain.health.announcements import parse_segment, safe
 from domain.i18n import N_, _, format_date, format_number, ngettext
 from domain.people import PersonView
-from handlers.model import Button, Markdown, Message
+from handlers.deps import Deps
+from handlers.dispatch import Dispatcher
+from handlers.model import Button, FormField, FormSpec, Markdown, Message, Reply, ReplyItem, Request
 from handlers.router import Router
 
 router = Router("health")
@@ -80,7 +85,7 @@ def render_tier(payload: dict[str, Any], person: PersonView | None) -> Message:
     return Message(title=title, text=text)
 
 
-@router.notification("health.dropped")
+@router.notification("health.dropped", offers=("onboarding.open",))
 def render_dropped(payload: dict[str, Any], person: PersonView | None) -> Message:
     return Message(
         title=_("%(partner)s: health %(before)s → %(now)s in a week") % payload,
@@ -98,3 +103,49 @@ def render_dropped(payload: dict[str, Any], person: PersonView | None) -> Messag
 @router.notification("announcement")
 def render_announcement(payload: dict[str, Any], person: PersonView | None) -> Message:
     return Message(title=_("Program announcement"), text=Markdown(str(payload.get("body", ""))))
+
+
+ANNOUNCERS = frozenset({"admin", "cam"})
+
+
+def announce_form() -> FormSpec:
+    return FormSpec(
+        name="announce",
+        title=_("Program announcement"),
+        submit_label=_("Send"),
+        fields=(
+            FormField("body", _("Text (markdown)"), "long_text", max_length=4000),
+            FormField(
+                "segment",
+                _("Segment"),
+                required=False,
+                max_length=200,
+                hint=_("for example tier=gold,region=emea — empty for every partner user"),
+            ),
+        ),
+    )
+
+
+@router.command("announce", roles=ANNOUNCERS, help=N_("send a program announcement to a segment"))
+async def announce_command(req: Request, deps: Deps) -> list[ReplyItem]:
+    return await deps.services[Dispatcher].open_form(req, "announce")
+
+
+@router.form("announce", announce_form, roles=ANNOUNCERS)
+async def announce_submitted(
+    req: Request, deps: Deps, values: dict[str, Any], context: dict[str, Any]
+) -> list[ReplyItem]:
+    """From a chat the text is one language (the author's); `partnerbot announce` takes a file per language."""
+    body = safe(str(values.get("body") or ""))
+    if not body:
+        raise InvalidInput(N_("The %(language)s version is empty."), language=deps.default_language)
+    queued = await announcements.send(
+        deps.uow,
+        f"chat:{req.person.email if req.person else ''}",
+        {"en": body},
+        parse_segment(str(values.get("segment") or "")),
+        again=False,
+        default_language=deps.default_language,
+        now=deps.now(),
+    )
+    return [Reply(Message(text=ngettext("Sent to %(n)s person.", "Sent to %(n)s people.", queued) % {"n": queued}))]

@@ -17,7 +17,7 @@ from handlers.model import (
 )
 
 
-@router.notification("lead.offer")
+@router.notification("lead.offer", offers=("lead.claim",))
 def render_offer(payload: dict[str, Any], person: PersonView | None) -> Message:
     return Message(
         title=_("New lead up for grabs: %(lead)s") % {"lead": payload["lead"]},
@@ -29,7 +29,7 @@ def render_offer(payload: dict[str, Any], person: PersonView | None) -> Message:
     )
 
 
-@router.notification("lead.won")
+@router.notification("lead.won", offers=("lead.update", "lead.convert", "lead.release"))
 def render_won(payload: dict[str, Any], person: PersonView | None) -> Message:
     """The winner's card, queued with the claim (domain/leads/notifications.py, LeadClaimed)."""
     known = {f.name for f in dataclasses.fields(LeadCard)}
@@ -46,7 +46,7 @@ def render_offer_closed(payload: dict[str, Any], person: PersonView | None) -> M
     return closed_message(str(payload.get("outcome", "claimed")), payload, person)
 
 
-@router.notification("lead.assigned")
+@router.notification("lead.assigned", offers=("lead.accept", "lead.decline"))
 def render_assigned(payload: dict[str, Any], person: PersonView | None) -> Message:
     return Message(
         title=_("Lead %(lead)s is assigned to your team") % {"lead": payload["lead"]},
@@ -60,7 +60,7 @@ def render_assigned(payload: dict[str, Any], person: PersonView | None) -> Messa
     )
 
 
-@router.notification("lead.reminder")
+@router.notification("lead.reminder", offers=("lead.update", "lead.convert", "lead.release"))
 def render_reminder(payload: dict[str, Any], person: PersonView | None) -> Message:
     return Message(
         title=_("Reminder: follow up on lead %(lead)s") % {"lead": payload["lead"]},
@@ -104,7 +104,7 @@ CAM_NEXT = {
 }
 
 
-@router.notification("lead.cam_alert")
+@router.notification("lead.cam_alert", offers=("lead.assign",))
 def render_cam_alert(payload: dict[str, Any], person: PersonView | None) -> Message:
     reason = str(payload.get("reason", "unclaimed"))
     partners = payload.get("partners") or []

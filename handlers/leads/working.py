@@ -227,6 +227,30 @@ async def disqualify_submitted(
 
 @router.action("lead.release", roles=PARTNER_ROLES)
 async def release_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    """Giving a lead back cannot be undone (it is offered to others, never to this partner again): asked first."""
+    assert req.person is not None
+    card = await services.held(deps.uow, req.person, req.value)
+    return [
+        Reply(
+            Message(
+                text=_("Release lead %(lead)s? It goes to other partners and cannot come back to you.")
+                % {"lead": card.external_id},
+                buttons=[
+                    Button(_("Yes, release it"), "lead.release_confirm", card.external_id, style="danger"),
+                    Button(_("Keep it"), "lead.keep", card.external_id),
+                ],
+            )
+        )
+    ]
+
+
+@router.action("lead.keep", roles=PARTNER_ROLES)
+async def keep_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    return [Notice(_("Kept. Nothing changed."))]
+
+
+@router.action("lead.release_confirm", roles=PARTNER_ROLES)
+async def release_confirmed(req: Request, deps: Deps) -> list[ReplyItem]:
     name = await _let_go(req, deps, services.release)
     return [
         Notice(_("Released.")),

@@ -24,7 +24,7 @@ def _date(value: Any) -> str:
     return format_date(dt.date.fromisoformat(str(value))) if value else "—"
 
 
-@router.notification("onboarding.nudge")
+@router.notification("onboarding.nudge", offers=("nudge.done", "nudge.snooze", "nudge.confirm"))
 def render_nudge(payload: dict[str, Any], person: PersonView | None) -> Message:
     names = {"title": _(str(payload.get("title", ""))), "date": _date(payload.get("due_on"))}
     buttons = [Button(_("Remind me in 3 days"), "nudge.snooze", str(payload.get("milestone", "")))]
@@ -58,7 +58,7 @@ def alert_line(line: dict[str, Any]) -> str:
     return said
 
 
-@router.notification("onboarding.alerts")
+@router.notification("onboarding.alerts", offers=("onboarding.open",))
 def render_alerts(payload: dict[str, Any], person: PersonView | None) -> Message:
     lines = list(payload.get("lines", []))
     ids = list(dict.fromkeys(str(line.get("partner_id", "")) for line in lines))
@@ -72,7 +72,7 @@ def render_alerts(payload: dict[str, Any], person: PersonView | None) -> Message
 STATUS = {"done": "✓", "attempted": "…", "open": "○"}
 
 
-@router.notification("onboarding.review")
+@router.notification("onboarding.review", offers=("onboarding.open",))
 def render_review(payload: dict[str, Any], person: PersonView | None) -> Message:
     steps = [
         f"{STATUS.get(str(s.get('status')), '○')} {_(str(s.get('title', '')))} — "

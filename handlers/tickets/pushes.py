@@ -11,12 +11,12 @@ from handlers.tickets.cards import due_line, root_message, ticket_fields
 from handlers.tickets.routes import router
 
 
-@router.notification("ticket.root")
+@router.notification("ticket.root", offers=("ticket.take", "ticket.needs_info", "ticket.escalate", "ticket.resolve"))
 def render_root(payload: dict[str, Any], person: PersonView | None) -> Message:
     return root_message(payload)
 
 
-@router.notification("ticket.new")
+@router.notification("ticket.new", offers=("ticket.take",))
 def render_new(payload: dict[str, Any], person: PersonView | None) -> Message:
     message = root_message(payload)
     message.title = _("New ticket %(ref)s: %(subject)s") % {"ref": payload["ref"], "subject": payload["subject"]}
@@ -52,7 +52,7 @@ def render_partner_wrote(payload: dict[str, Any], person: PersonView | None) -> 
     )
 
 
-@router.notification("ticket.resolved")
+@router.notification("ticket.resolved", offers=("ticket.confirm", "ticket.reopen"))
 def render_resolved(payload: dict[str, Any], person: PersonView | None) -> Message:
     ref = str(payload["ref"])
     return Message(

@@ -139,3 +139,18 @@ def test_a_crash_half_way_finishes_after_restart_with_nothing_twice(
     # Only sends in flight when the process died may come twice (the console, like Telegram, cannot be
     # asked whether it got one; Slack can: tests/hardening/test_item4_crash_recovery.py); none three times.
     assert max(reached.count(email) for email in PEOPLE) <= 2
+
+
+async def test_an_admin_announces_from_chat_with_the_form(app: object, chats: ChatFactory) -> None:
+    await chats.seed_program()
+    for email in PEOPLE:
+        await chats.linked(email)
+    carla = await chats.linked("carla.cam@vendor.example")
+    assert "Program announcement" in (await carla.command("announce")).text  # asked field by field
+    sent = await carla.submit("announce", {"body": "Webinar on **Thursday** <!channel>", "segment": "tier=gold"})
+    assert "Sent to 2 people." in sent.text  # Acme's two users
+    await chats.deliver()
+    shown = chats.transport.to("ana@acme.example")[-1].current.plain_text()
+    assert "Webinar on **Thursday**" in shown and "<!channel>" not in shown
+    ana = await chats.linked("ana@acme.example")
+    assert "not available" in (await ana.command("announce")).text.lower()

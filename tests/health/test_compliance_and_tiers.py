@@ -172,3 +172,19 @@ def test_bad_thresholds_and_weights_stop_start_up_with_one_line(name: str, value
     with pytest.raises(SettingsError) as stopped:
         load_settings(database_url="sqlite+aiosqlite://", **{name: value})
     assert str(stopped.value).startswith(name) and "\n" not in str(stopped.value)
+
+
+async def test_after_downtime_past_the_expiry_one_expiry_message_and_then_silence(
+    app: App, chats: ChatFactory, clock: Clock, tmp_path: Path
+) -> None:
+    await chats.seed_program()
+    await chats.linked(ANA)
+    expires = clock().date() + dt.timedelta(days=40)
+    assert await _import(app, tmp_path, "certifications", f"P-ACME,{ANA},Sales,{expires}\n") == []
+    clock.now = at(expires + dt.timedelta(days=2))  # the scheduler was off for six weeks
+    first = await app.sweep(clock())
+    again = await app.sweep(clock() + dt.timedelta(minutes=1))
+    assert first["health_compliance_reminders"] == 1 and again["health_compliance_reminders"] == 0
+    await chats.deliver()
+    said = [d.current.plain_text() for d in chats.transport.to(ANA) if "Sales" in d.current.plain_text()]
+    assert len(said) == 1 and "has expired" in said[0]

@@ -76,10 +76,15 @@ async def test_reclaim_at_the_end_tells_partner_alerts_cam_and_reoffers_without_
 
 async def test_release_gives_the_lead_back_at_once(app: App, chats: ChatFactory) -> None:
     ana, ben = await _claimed(chats)
-    answer = await ana.press("lead.release", "F-1")
+    asked = await ana.press("lead.release", "F-1")  # irreversible: asked first, nothing changes yet
+    assert "cannot come back to you" in asked.text and asked.button("lead.release_confirm").value == "F-1"
+    assert (await lead(app, "F-1")).status == "claimed"
+    assert "Nothing changed" in (await ana.press("lead.keep", "F-1")).text
+    answer = await ana.press("lead.release_confirm", "F-1")
     assert "released lead F-1" in answer.text
     row = await lead(app, "F-1")
     assert row.status == "offered" and await partner_id(app, "P-ACME") in row.excluded_partner_ids
+    assert "not available to you" in (await ana.press("lead.release_confirm", "F-1")).text
     assert "not available to you" in (await ana.press("lead.release", "F-1")).text
     assert "You got it" in (await ben.press("lead.claim", "F-1")).text
 
