@@ -50,8 +50,24 @@ class UsageError(Exception):
 _state: dict[str, Any] = {"database_url": None, "debug": False}
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"partnerbot {version('partnerbot')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("partnerbot (not installed)")
+        raise typer.Exit(0)
+
+
+Version = Annotated[
+    bool, typer.Option("--version", help="Print the installed version.", callback=_version, is_eager=True)
+]
+
+
 @app.callback()
-def main_options(database_url: DatabaseUrl = None, debug: Debug = False) -> None:
+def main_options(database_url: DatabaseUrl = None, debug: Debug = False, show_version: Version = False) -> None:
     _state["database_url"] = database_url
     _state["debug"] = debug
 

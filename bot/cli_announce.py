@@ -42,20 +42,18 @@ def announce(
                     planned = await ann.plan(uow.session, bodies, chosen, language)
                 _print_plan(planned, dry=True)
                 return
+            now = application.deps.now()
             async with application.uow() as uow:
                 queued, planned = await ann.announce(
-                    uow.session,
-                    str(file),
-                    bodies,
-                    chosen,
-                    again=again,
-                    default_language=language,
-                    now=application.deps.now(),
+                    uow.session, str(file), bodies, chosen, again=again, default_language=language, now=now
                 )
                 await uow.commit()
             _print_plan(planned, dry=False)
-            delivered = await application.sender().drain()
-            typer.echo(f"queued {queued}; delivered now {delivered} (the rest as quiet hours and limits allow)")
+            await application.sender().drain()
+            async with application.uow.reader() as uow:
+                statuses = await ann.delivery(uow.session, now)
+            said = ", ".join(f"{status} {n}" for status, n in sorted(statuses.items()))
+            typer.echo(f"queued {queued}: {said} (the rest go out as quiet hours and the platforms' limits allow)")
 
     _run(go, debug)
 

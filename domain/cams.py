@@ -37,3 +37,8 @@ async def cam_targets(
 
 def address_target(address: Address) -> dict[str, Any]:
     return {"platform": address.platform, "chat_id": address.chat_id}
+
+
+def target_key(target: dict[str, Any]) -> str:
+    """One target's part of a push's idempotency key: its chat, or its person."""
+    return str(target.get("chat_id") or target.get("person_id"))

@@ -23,7 +23,7 @@ from domain import linking
 from domain.errors import UserFacingError
 from domain.i18n import _, set_language
 from domain.people import PersonView, private_chat_of, who_is
-from handlers import forms
+from handlers import forms, intents
 from handlers.deps import Deps
 from handlers.errors import error_reply, unexpected_reply
 from handlers.form_machine import FormMachine, cancelled
@@ -270,6 +270,12 @@ class Dispatcher:
         step = None if paused is not None else await self.form_machine.step(req, text)
         if step is not None:
             return step
+        meant = intents.understand(text, [r.name for r in self.visible_commands(req.person)])
+        if meant is not None:  # "my leads", "claim l-1001": the command they mean, through its own checks
+            command = dataclasses.replace(req, kind="command", name=meant.command, args=meant.args)
+            said = f"/{meant.command} {meant.args}".strip()
+            note = [Reply(Message(text=_("Understood as %(command)s") % {"command": said}))] if meant.guessed else []
+            return [*note, *await self._command(command), *(paused or [])]
         if self.text_route is None or not text:
             return [Reply(Message(text=_("Send /help to see what you can do."))), *(paused or [])]
         return [*await self.text_route.handler(req, self.deps), *(paused or [])]

@@ -56,3 +56,8 @@ def test_charts_go_where_the_name_says_as_the_type_it_says(tmp_path: Path) -> No
     assert run("report", "leads", "--chart", str(tmp_path / "c.png"), *db)[0] == 0
     with Image.open(tmp_path / "c.png") as image:
         assert image.format == "PNG"
+
+
+def test_version_prints_the_installed_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("partnerbot ")

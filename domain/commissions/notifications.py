@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cams import cam_targets
+from domain.cams import cam_targets, target_key
 from domain.commissions.events import CommissionDisputed, CommissionPaid
 from domain.commissions.models import CommissionLine
 from domain.deals.models import Deal, reference
@@ -72,7 +72,7 @@ async def dispute_to_cam(session: AsyncSession, event: CommissionDisputed, now: 
     payload = {**await line_facts(session, line), "ticket": event.ticket, "by": who.name if who else ""}
     pushes = [
         Push(
-            key=f"commission.disputed:{line.id}:{t.get('chat_id') or t.get('person_id')}",
+            key=f"commission.disputed:{line.id}:{target_key(t)}",
             kind="commission.disputed",
             payload=payload,
             **t,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cams import cam_targets
+from domain.cams import cam_targets, target_key
 from domain.commissions.models import CommissionLine
 from domain.deals.events import DealChanged, DealClosed, DealDecided, ProtectionEnded, ProtectionEnding
 from domain.deals.models import Deal, reference
@@ -86,7 +86,7 @@ async def cam_alert(session: AsyncSession, event: DealChanged, now: dt.datetime)
     payload = await alert_facts(session, deal)
     pushes = []
     for target in await cam_targets(session, (deal.partner_id,), event.program_channel):
-        where = target.get("chat_id") or target.get("person_id")
+        where = target_key(target)
         pushes.append(
             Push(
                 key=f"deal.cam:{deal.id}:{event.version}:{where}",

@@ -192,3 +192,17 @@ async def _send(
 
 
 send = transactional(_send)
+
+
+async def delivery(session: AsyncSession, queued_at: dt.datetime) -> dict[str, int]:
+    """How the announcement queued at this instant stands in the outbox, by status."""
+    from sqlalchemy import func
+
+    from domain.models import OutboxMessage
+
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.kind == "announcement", OutboxMessage.created_at == queued_at)
+        .group_by(OutboxMessage.status)
+    )
+    return {status: int(n) for status, n in rows.all()}

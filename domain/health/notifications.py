@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cams import cam_targets
+from domain.cams import cam_targets, target_key
 from domain.events import notifies
 from domain.health.events import Announced, CredentialExpired, CredentialExpiring, HealthDropped, TierNews
 from domain.health.models import Credential
@@ -26,10 +26,6 @@ async def _admins(session: AsyncSession, partner_id: int) -> list[int]:
             )
         ).all()
     )
-
-
-def _where(target: dict[str, Any]) -> str:
-    return str(target.get("chat_id") or target.get("person_id"))
 
 
 async def _credential_facts(session: AsyncSession, credential: Credential) -> dict[str, Any]:
@@ -75,7 +71,7 @@ async def expired(session: AsyncSession, event: CredentialExpired, now: dt.datet
     payload = await _credential_facts(session, credential)
     key = f"health.expired:{credential.id}:{credential.expires_on}"
     pushes = [
-        Push(key=f"{key}:{_where(t)}", kind="health.expired", payload=payload, **t)
+        Push(key=f"{key}:{target_key(t)}", kind="health.expired", payload=payload, **t)
         for t in await cam_targets(session, (credential.partner_id,), event.program_channel)
     ]
     for person in dict.fromkeys(
@@ -105,7 +101,7 @@ async def tier_news(session: AsyncSession, event: TierNews, now: dt.datetime) ->
         for p in await _admins(session, partner.id)
     ]
     pushes += [
-        Push(key=f"{key}:{_where(t)}", kind="health.tier", payload={**payload, "for_cam": True}, **t)
+        Push(key=f"{key}:{target_key(t)}", kind="health.tier", payload={**payload, "for_cam": True}, **t)
         for t in await cam_targets(session, (partner.id,), event.program_channel)
     ]
     return await enqueue_many(session, pushes, now=now)
@@ -123,7 +119,9 @@ async def dropped(session: AsyncSession, event: HealthDropped, now: dt.datetime)
         "reasons": list(event.reasons),
     }
     pushes = [
-        Push(key=f"health.dropped:{partner.id}:{now.date()}:{_where(t)}", kind="health.dropped", payload=payload, **t)
+        Push(
+            key=f"health.dropped:{partner.id}:{now.date()}:{target_key(t)}", kind="health.dropped", payload=payload, **t
+        )
         for t in await cam_targets(session, (partner.id,), event.program_channel)
     ]
     return await enqueue_many(session, pushes, now=now)

@@ -119,5 +119,6 @@ def score_of(m: Measures, policy: HealthPolicy) -> Score:
     }
     total = round(sum(policy.weights[k] * parts[k] for k in COMPONENTS))
     lost = sorted(COMPONENTS, key=lambda k: policy.weights[k] * (1 - parts[k]), reverse=True)
-    reasons = tuple(k for k in lost if policy.weights[k] * (1 - parts[k]) >= 5)[:3]
+    # A neutral half for no leads at all is no reason to give: nothing was missed.
+    reasons = tuple(k for k in lost if policy.weights[k] * (1 - parts[k]) >= 5 and (k != "leads" or m.taken))[:3]
     return Score(total, {k: round(v, 2) for k, v in parts.items()}, reasons)

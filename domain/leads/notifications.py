@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cams import cam_targets
+from domain.cams import cam_targets, target_key
 from domain.events import notifies
 from domain.leads.events import (
     CamAttentionNeeded,
@@ -166,7 +166,7 @@ async def alert_cams(session: AsyncSession, event: CamAttentionNeeded, now: dt.d
     }
     pushes = []
     for target in await cam_targets(session, event.partner_ids, event.program_channel):
-        where = target.get("chat_id") or target.get("person_id")
+        where = target_key(target)
         pushes.append(
             Push(
                 key=f"lead.cam:{event.reason}:{event.lead_id}:{event.round}:{where}",

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cams import cam_targets
+from domain.cams import cam_targets, target_key
 from domain.deals.models import Deal
 from domain.events import notifies
 from domain.leads.models import LeadEvent
@@ -19,10 +19,6 @@ from domain.onboarding.events import AlertsFound, MilestoneNudge, ReviewDue
 from domain.onboarding.models import MilestoneRecord, PendingAlert
 from domain.onboarding.tracks import MILESTONES
 from domain.outbox import Push, enqueue_many
-
-
-def _where(target: dict[str, Any]) -> str:
-    return str(target.get("chat_id") or target.get("person_id"))
 
 
 @notifies(MilestoneNudge)
@@ -63,8 +59,8 @@ async def folded_alerts(session: AsyncSession, event: AlertsFound, now: dt.datet
     for alert in alerts:
         partner = partners[alert.partner_id]
         for target in await cam_targets(session, (partner.id,), event.program_channel):
-            targets[_where(target)] = target
-            lines[_where(target)].append(
+            targets[target_key(target)] = target
+            lines[target_key(target)].append(
                 {
                     "partner": partner.name,
                     "partner_id": partner.external_id,
@@ -95,7 +91,9 @@ async def review_package(session: AsyncSession, event: ReviewDue, now: dt.dateti
 
     payload = await package(session, event.partner_id, event.track)
     pushes = [
-        Push(key=f"onboarding.review:{event.partner_id}:{_where(t)}", kind="onboarding.review", payload=payload, **t)
+        Push(
+            key=f"onboarding.review:{event.partner_id}:{target_key(t)}", kind="onboarding.review", payload=payload, **t
+        )
         for t in await cam_targets(session, (event.partner_id,), event.program_channel)
     ]
     return await enqueue_many(session, pushes, now=now)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, UserFacingError
 from domain.i18n import N_, _, format_duration
 from domain.leads import holding, services
 from domain.people import PARTNER_ROLES, PersonView
@@ -102,7 +102,13 @@ async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
 
 async def _one_lead(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
     assert req.person is not None
-    card = await services.card(deps.uow, req.person, ref)
+    try:
+        card = await services.card(deps.uow, req.person, ref)
+    except UserFacingError:
+        offered = await _open_offer(req, deps, ref)  # offered to me, not mine yet: the offer, with Claim
+        if offered is None:
+            raise
+        return [Reply(offered)]
     if card.status == "assigned" and req.person.role in PARTNER_ROLES:
         return [Reply(assigned_card(card, deps.now(), req.person))]
     message = held_card(card, req.person, deps.now())
@@ -110,6 +116,22 @@ async def _one_lead(req: Request, deps: Deps, ref: str) -> list[ReplyItem]:
         message.buttons = []
         message.fields.append((_("Partner"), card.partner_name or "—"))
     return [Reply(message)]
+
+
+async def _open_offer(req: Request, deps: Deps, ref: str) -> Message | None:
+    assert req.person is not None
+    wanted = ref.replace("-", "").replace(" ", "").lower()
+    for offer in (await services.overview(deps.uow, req.person)).offered:
+        if offer.external_id.replace("-", "").replace(" ", "").lower() == wanted:
+            return Message(
+                title=_("Open offer %(lead)s") % {"lead": offer.external_id},
+                text=_("The first partner to claim it gets it. Open until %(time)s.")
+                % {"time": when(offer.offer_expires_at, req.person)},
+                fields=public_fields(card_payload(offer)),
+                buttons=[Button(_("Claim"), "lead.claim", offer.ref, style="primary")],
+                footer=_("Contact details are shown to the partner who claims it."),
+            )
+    return None
 
 
 @router.command("claim", help=N_("claim a lead offered to you"), usage="/claim LEAD_ID", roles=PARTNER_ROLES)

@@ -162,6 +162,8 @@ async def _act(app: Any, step: Step, ref: str, lead_id: int, at: dt.datetime) ->
         answer = await person.send(f"/assign {ref} P-GLOBEX")
     elif step.name == "update":
         answer = await person.press("lead.update", f"{ref}:contacted")
+    elif step.name == "release":  # the transition is the confirmed release (issue 17, item 5 asks first)
+        answer = await person.press("lead.release_confirm", ref)
     else:
         answer = await person.press(f"lead.{step.name}", ref)
     return answer.text
