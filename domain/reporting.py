@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from domain.spreadsheet import csv_text
@@ -65,3 +66,24 @@ class Formats:
 
     def as_json(self, rows: Sequence[Any], since: dt.datetime | None) -> str:
         return json_report(self.report, self.key, rows, since)
+
+
+def percent_chart(path: Path, labels: Sequence[str], values: Sequence[float], *, ylabel: str, title: str) -> Path:
+    """One bar of 0–100 % per label, as a PNG: the reports that chart a share (activation, action rates)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, values = list(labels) or ["(none)"], list(values) or [0.0]
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(labels)), 4.2))
+    ax.bar(range(len(labels)), values, 0.6, color="#66c2a5")
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels(labels, rotation=30, ha="right")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=100)
+    plt.close(fig)
+    return path

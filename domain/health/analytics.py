@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.db import transactional
 from domain.health.models import ActionTaken
 from domain.models import OutboxMessage
-from domain.reporting import Formats
+from domain.reporting import Formats, percent_chart
 
 WINDOW = dt.timedelta(days=7)
 
@@ -102,22 +102,11 @@ as_table, as_csv, as_json = FORMATS.as_table, FORMATS.as_csv, FORMATS.as_json
 
 
 def chart(rows: list[PushStats], path: Path, title: str = "Pushes that led to action") -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     shown = [r for r in rows if r.acted_pct is not None]
-    labels = [f"{r.kind} ({r.platform})" for r in shown] or ["(none)"]
-    values = [r.acted_pct or 0.0 for r in shown] or [0.0]
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(labels)), 4.2))
-    ax.bar(range(len(labels)), values, 0.6, color="#66c2a5")
-    ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=30, ha="right")
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("acted on %")
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, format="png", dpi=100)
-    plt.close(fig)
-    return path
+    return percent_chart(
+        path,
+        [f"{r.kind} ({r.platform})" for r in shown],
+        [r.acted_pct or 0.0 for r in shown],
+        ylabel="acted on %",
+        title=title,
+    )

@@ -17,7 +17,7 @@ from domain.models import Partner
 from domain.onboarding.policy import OnboardingPolicy
 from domain.onboarding.progress import Step, steps_of
 from domain.onboarding.queries import portfolio_line, risk_order
-from domain.reporting import Formats
+from domain.reporting import Formats, percent_chart
 
 
 @dataclass
@@ -146,22 +146,11 @@ as_table, as_csv, as_json = FORMATS.as_table, FORMATS.as_csv, FORMATS.as_json
 
 def chart(rows: list[OnboardingStats], path: Path, title: str = "Onboarding by cohort") -> Path:
     """Activation rate per monthly cohort, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     cohorts = [r for r in rows if r.group == "cohort"]
-    labels = [f"{r.name} (n={r.partners})" for r in cohorts] or ["(none)"]
-    values = [r.activated_pct or 0.0 for r in cohorts] or [0.0]
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(labels)), 4.0))
-    ax.bar(range(len(labels)), values, 0.6, color="#66c2a5")
-    ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=30, ha="right")
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("activated % (first deal within the window)")
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, format="png", dpi=100)
-    plt.close(fig)
-    return path
+    return percent_chart(
+        path,
+        [f"{r.name} (n={r.partners})" for r in cohorts],
+        [r.activated_pct or 0.0 for r in cohorts],
+        ylabel="activated % (first deal within the window)",
+        title=title,
+    )
