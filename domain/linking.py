@@ -7,16 +7,16 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from domain.addresses import Address
 from domain.db import UowFactory, transactional
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotAllowed
 from domain.events import Event, notifies, publish
 from domain.i18n import N_
-from domain.models import LinkCode, Person
+from domain.models import LinkAttempt, LinkCode, Person
 from domain.outbox import Push, enqueue_many
 from domain.people import PersonView, attach_identity, by_email, by_id, identity, view_of
 from domain.sweeps import Sweep, SweepContext
@@ -25,8 +25,13 @@ logger = logging.getLogger(__name__)
 
 CODE_VALIDITY = dt.timedelta(days=7)
 LINK_REMINDER_AFTER = dt.timedelta(days=3)
-# Deep-link start parameters allow A-Za-z0-9_-; 24 url-safe characters carry 144 bits.
-CODE_BYTES = 18
+# Easy to type from a letter or read out on a call: no 0/O, 1/I/L look-alikes, case and dashes ignored.
+# 31 characters, 10 long: about 2^49 codes, and a chat gets WRONG_ATTEMPTS wrong tries an hour (issue 17,
+# item 4), so guessing a live code is out of reach. Deep-link start parameters allow these characters.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+WRONG_ATTEMPTS = 5
+ATTEMPT_WINDOW = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ async def issue_code(session: AsyncSession, email: str, now: dt.datetime) -> Iss
     person = await by_email(session, email)
     if person is None:
         raise InvalidInput(N_("Nobody with the email %(email)s is in the program."), email=email)
-    code = secrets.token_urlsafe(CODE_BYTES)
+    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     expires = now + CODE_VALIDITY
     session.add(LinkCode(code=code, person_id=person.id, created_at=now, expires_at=expires))
     if person.invited_at is None or person.linked_at is None:
@@ -110,7 +115,8 @@ async def redeem_code(
     cleaned = code.strip()
     if not cleaned or len(cleaned) > 64:
         raise InvalidInput(N_("That link code is not valid. Ask your partner admin or CAM for a new one."))
-    row = (await session.scalars(select(LinkCode).where(LinkCode.code == cleaned))).first()
+    typed = normal_code(cleaned)
+    row = (await session.scalars(select(LinkCode).where(LinkCode.code.in_({cleaned, typed})))).first()
     if row is None:
         raise InvalidInput(N_("That link code is not valid. Ask your partner admin or CAM for a new one."))
     if row.used_at is not None:
@@ -133,8 +139,45 @@ async def redeem_code(
     return person
 
 
-@transactional
+def normal_code(text: str) -> str:
+    """As it was meant: `abcd efgh-23` is `ABCDEFGH23`."""
+    return "".join(c for c in text.upper() if c not in " -_\t")
+
+
 async def redeem(
+    uow: UowFactory,
+    code: str,
+    *,
+    platform: str,
+    user_id: str,
+    chat_id: str,
+    username: str | None,
+    now: dt.datetime,
+) -> PersonView:
+    """Spend a link code from this chat; a chat with WRONG_ATTEMPTS wrong codes in the last hour waits."""
+    async with uow.reader() as reading:
+        wrong = await reading.session.scalar(
+            select(func.count())
+            .select_from(LinkAttempt)
+            .where(
+                LinkAttempt.platform == platform, LinkAttempt.chat_id == chat_id, LinkAttempt.at > now - ATTEMPT_WINDOW
+            )
+        )
+    if (wrong or 0) >= WRONG_ATTEMPTS:
+        raise NotAllowed(
+            N_("Too many wrong link codes from this chat. Wait an hour, or ask your admin for a new code.")
+        )
+    try:
+        return await _redeem(uow, code, platform=platform, user_id=user_id, chat_id=chat_id, username=username, now=now)
+    except InvalidInput:
+        async with uow() as writing:  # its own transaction: the refused redemption's was rolled back
+            writing.session.add(LinkAttempt(platform=platform, chat_id=chat_id, at=now))
+            await writing.commit()
+        raise
+
+
+@transactional
+async def _redeem(
     session: AsyncSession,
     code: str,
     *,

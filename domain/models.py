@@ -150,6 +150,18 @@ class Identity(Base):
     person: Mapped[Person] = relationship(back_populates="identities")
 
 
+class LinkAttempt(Base):
+    """A link code that did not work, from one chat: a chat that keeps guessing is stopped for a while."""
+
+    __tablename__ = "link_attempts"
+    __table_args__ = (Index("ix_link_attempts_chat_at", "platform", "chat_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime]
+
+
 class LinkCode(Base):
     __tablename__ = "link_codes"
 

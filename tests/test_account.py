@@ -51,11 +51,32 @@ async def test_expired_and_unknown_codes_are_refused(chats: ChatFactory) -> None
     assert "link code" in (await chat.send("/help")).text.lower()
 
 
-async def test_codes_are_safe_for_telegram_start_parameter(chats: ChatFactory) -> None:
+async def test_codes_are_easy_to_type_and_safe_for_telegram_start_parameter(chats: ChatFactory) -> None:
+    """Issue 17, item 4: 10 characters without look-alikes (no 0/O, 1/I/L), still Telegram-safe."""
     for _ in range(20):
         code = await issue(chats, "ana@acme.example")
-        assert 16 <= len(code) <= 64
-        assert all(c.isalnum() or c in "_-" for c in code)
+        assert len(code) == 10 and all(c.isalnum() or c in "_-" for c in code)
+        assert not set(code) & set("0O1IL") and code == code.upper()
+
+
+async def test_a_code_typed_in_lower_case_with_spaces_and_dashes_still_links(chats: ChatFactory) -> None:
+    code = await issue(chats, "ana@acme.example")
+    typed = f"{code[:5].lower()}-{code[5:].lower()}"
+    chat = FakeChat(chats.app, "", "telegram", "777")
+    assert "Welcome, Ana Schmidt" in (await chat.send(f"/link {typed}")).text
+
+
+async def test_a_chat_that_keeps_guessing_is_stopped_for_an_hour(chats: ChatFactory) -> None:
+    code = await issue(chats, "ana@acme.example")
+    guesser = FakeChat(chats.app, "", "telegram", "666")
+    for n in range(5):
+        assert "not valid" in (await guesser.send(f"/link WRONG{n:05d}")).text
+    stopped = await guesser.send(f"/link {code}")  # even the right code waits: guessing must not pay
+    assert "Too many wrong link codes" in stopped.text
+    other = FakeChat(chats.app, "", "telegram", "667")  # another chat is not held up by this one
+    assert "Welcome, Ana Schmidt" in (await other.send(f"/link {code}")).text
+    chats.clock.advance(hours=1, seconds=1)
+    assert "already used" in (await guesser.send(f"/link {code}")).text  # after the hour: answered again
 
 
 async def test_help_lists_only_what_the_role_can_do(chats: ChatFactory) -> None:
