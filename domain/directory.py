@@ -233,3 +233,8 @@ def _import_identity(person: Person, platform: str, external_id: str | None) -> 
             person.identities.remove(identity)  # deleted as an orphan
     if external_id and not any(i.platform == platform and i.external_id == external_id for i in person.identities):
         person.identities.append(Identity(platform=platform, external_id=external_id))
+
+
+async def partner_ids(session: AsyncSession) -> dict[str, int]:
+    """Every partner's row id by the id the files use (`P-ACME`): what an import resolves `partner_id` with."""
+    return dict((await session.execute(select(Partner.external_id, Partner.id))).all())

@@ -22,9 +22,9 @@ from domain.commissions.models import STATUSES, CommissionLine
 from domain.deals.importing import deal_ref, money
 from domain.deals.models import Deal
 from domain.deals.validation import check_currency
+from domain.directory import partner_ids
 from domain.errors import InvalidInput
 from domain.events import publish
-from domain.models import Partner
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -56,7 +56,7 @@ PAYMENT_COLUMNS = (
 
 
 async def validate_payments(session: AsyncSession, validated: imp.Validated) -> None:
-    partners = dict((await session.execute(select(Partner.external_id, Partner.id))).all())
+    partners = await partner_ids(session)
     deal_ids = {row["deal_id"] for _, row in validated.rows if row.get("deal_id")}
     deals = (
         dict((await session.execute(select(Deal.id, Deal.partner_id).where(Deal.id.in_(deal_ids)))).all())
@@ -88,7 +88,7 @@ async def import_payments(
 ) -> imp.ImportResult:
     now = now or dt.datetime.now(dt.UTC)
     result, rows = imp.to_write(validated)
-    partners = dict((await session.execute(select(Partner.external_id, Partner.id))).all())
+    partners = await partner_ids(session)
     for _number, row in rows:
         line = await session.scalar(select(CommissionLine).where(CommissionLine.line_id == row["line_id"]))
         if line is None and row.get("deal_id"):

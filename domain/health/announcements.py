@@ -175,23 +175,7 @@ async def announce(
     return queued, planned
 
 
-async def _send(
-    session: AsyncSession,
-    source: str,
-    bodies: dict[str, str],
-    segment: dict[str, str],
-    *,
-    again: bool,
-    default_language: str,
-    now: dt.datetime,
-) -> int:
-    queued, _plan = await announce(
-        session, source, bodies, segment, again=again, default_language=default_language, now=now
-    )
-    return queued
-
-
-send = transactional(_send)
+send = transactional(announce)
 
 
 async def delivery(session: AsyncSession, queued_at: dt.datetime) -> dict[str, int]:

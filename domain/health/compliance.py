@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import importing as imp
 from domain.calendar import zone
+from domain.directory import partner_ids
 from domain.events import publish
 from domain.health import notifications  # noqa: F401  (registers who hears of each health event)
 from domain.health.events import CredentialExpired, CredentialExpiring
 from domain.health.models import Credential
 from domain.health.policy import HealthPolicy
-from domain.models import Partner, Person
+from domain.models import Person
 from domain.sweeps import Sweep, SweepContext, drain_due
 
 MORNING = dt.time(9)
@@ -33,7 +34,7 @@ def columns(person_required: bool) -> tuple[imp.Column, ...]:
 
 
 async def validate_credentials(session: AsyncSession, validated: imp.Validated, *, today: dt.date) -> None:
-    partners = dict((await session.execute(select(Partner.external_id, Partner.id))).all())
+    partners = await partner_ids(session)
     emails = {row["person_email"] for _, row in validated.rows if row.get("person_email")}
     people: dict[str, int | None] = (
         dict(
@@ -89,7 +90,7 @@ def writer(category: str) -> Callable[..., Awaitable[imp.ImportResult]]:
     ) -> imp.ImportResult:
         now, policy = now or dt.datetime.now(dt.UTC), policy or HealthPolicy()
         result, rows = imp.to_write(validated)
-        partners = dict((await session.execute(select(Partner.external_id, Partner.id))).all())
+        partners = await partner_ids(session)
         for _number, row in rows:
             email = (row.get("person_email") or "").lower()
             person_id = (

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import importing as imp
+from domain.directory import partner_ids
 from domain.leads.distribution import distribute
 from domain.leads.models import Lead
 from domain.leads.policy import ASSIGNMENTS, KNOWN_REGIONS, PRIORITIES, TIERS, LeadPolicy
@@ -131,7 +132,7 @@ async def import_leads(
     result = imp.ImportResult(skipped=list(validated.errors))
     bad = {e.row for e in validated.errors}
     rows = [(n, r) for n, r in validated.rows if n not in bad]
-    partners = {p.external_id: p.id for p in (await session.scalars(select(Partner))).all()}
+    partners = await partner_ids(session)
     ids = [r["lead_id"] for _, r in rows]
     existing = {
         lead.external_id: lead

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import importing as imp
+from domain.directory import partner_ids
 from domain.models import Partner
 from domain.onboarding.models import MilestoneRecord
 from domain.onboarding.tracks import MILESTONES
@@ -88,7 +89,7 @@ async def import_milestones(
 ) -> imp.ImportResult:
     now = now or dt.datetime.now(dt.UTC)
     result, rows = imp.to_write(validated)
-    partners = dict((await session.execute(select(Partner.external_id, Partner.id))).all())
+    partners = await partner_ids(session)
     for _number, row in rows:
         partner_id = partners[row["partner_id"]]
         record = await session.scalar(

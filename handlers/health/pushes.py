@@ -139,7 +139,7 @@ async def announce_submitted(
     body = safe(str(values.get("body") or ""))
     if not body:
         raise InvalidInput(N_("The %(language)s version is empty."), language=deps.default_language)
-    queued = await announcements.send(
+    queued, _plan = await announcements.send(
         deps.uow,
         f"chat:{req.person.email if req.person else ''}",
         {"en": body},
