@@ -58,7 +58,7 @@ def _write_chart(draw: Any, path: Path) -> None:
 
 @app.command("report")
 def report(
-    kind: Annotated[str, typer.Argument(help="support | leads | onboarding | deals")],
+    kind: Annotated[str, typer.Argument(help="support | leads | onboarding | deals | notifications")],
     since: Annotated[str, typer.Option("--since", help="Period back from now: 12h, 30d, 8w.")] = "30d",
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     chart: Annotated[Path | None, typer.Option("--chart", help="Also write a bar chart PNG here.")] = None,
