@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.capabilities import CAPABILITIES, routers
 from bot.config import Settings
+from bot.pacing import Pacer, SharedPacer
 from bot.sender import Sender
 from bot.transport import Transport
 from domain.calendar import BusinessCalendar, load_holidays, parse_business_hours
@@ -65,6 +66,7 @@ class App:
     capabilities: tuple[Capability, ...] = CAPABILITIES
     transports: dict[str, Transport] = field(default_factory=dict)
     services: dict[str, Any] = field(default_factory=dict)
+    pacer: Pacer | SharedPacer = field(default_factory=Pacer)
 
     async def migrate(self) -> None:
         await upgrade(self.engine)
@@ -78,7 +80,7 @@ class App:
             default_language=self.settings.language,
             default_quiet_hours=self.settings.quiet_hours,
             clock=self.deps.clock,
-            **kwargs,
+            **{"pacer": self.pacer, **kwargs},
         )
 
     async def sweep(self, at: dt.datetime) -> dict[str, int]:
@@ -101,7 +103,7 @@ def build_app(
     engine: AsyncEngine | None = None,
     capabilities: Sequence[Capability] = CAPABILITIES,
 ) -> App:
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(settings.database_url, pool_limit=settings.database_pool_size)
     uow = uow_factory(engine)
     calendar = calendar_from(settings)
     deps = Deps(
@@ -127,6 +129,9 @@ def build_app(
         sweeps=[sweep for capability in capabilities for sweep in capability.sweeps(deps)],
         capabilities=tuple(capabilities),
         services={"http_mounts": [], "platform_setups": [], "background": background, "closers": []},
+        # One schedule per installation: in memory for the one process SQLite serves, in the database
+        # when several processes share a PostgreSQL server.
+        pacer=Pacer() if engine.dialect.name == "sqlite" else SharedPacer(uow),
     )
     deps.services.provide(ImmediateDelivery(_deliver_now(application)))
     install_platforms(application)

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
 
     database_url: str = Field("sqlite+aiosqlite:///./partnerbot.db", alias="PARTNERBOT_DATABASE_URL")
+    database_pool_size: int = Field(20, ge=1, le=500, alias="PARTNERBOT_DATABASE_POOL_SIZE")
     host: str = Field("127.0.0.1", alias="PARTNERBOT_HOST")
     port: int = Field(8080, alias="PARTNERBOT_PORT", ge=1, le=65535)
     timezone: str = Field("UTC", alias="PARTNERBOT_TIMEZONE")

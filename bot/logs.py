@@ -52,6 +52,7 @@ def configure_logging(fmt: str = "text", *, debug: bool = False) -> None:
         "alembic",
         "telegram",
         "slack_bolt",
+        "slack_sdk",
         "aiohttp.access",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

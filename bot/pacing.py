@@ -3,6 +3,10 @@
 A reservation is computed and recorded without an `await` in between, so concurrent senders in one
 event loop never both take the same slot. A 429 pushes the key's next slot to the time the platform
 named, so later messages wait instead of causing a storm of further 429s.
+
+`Pacer` keeps the schedule in memory: enough for one process (the embedded SQLite default).
+`SharedPacer` keeps it in the database, so several `serve` processes on PostgreSQL take their slots
+from one schedule and together stay under the platform's limit.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
+
+from domain.coordination import pacing
+from domain.db import UowFactory
 
 
 class Pacer:
@@ -31,5 +38,27 @@ class Pacer:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    def back_off(self, key: str, seconds: float) -> None:
+    async def back_off(self, key: str, seconds: float) -> None:
         self._next_free[key] = max(self._next_free.get(key, 0.0), self._clock() + seconds)
+
+
+class SharedPacer:
+    """The same schedule for every process that shares the database (wall-clock seconds, since
+    monotonic clocks of two processes are not comparable)."""
+
+    def __init__(self, uow: UowFactory, clock: Callable[[], float] = time.time) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def wait(self, limits: Iterable[tuple[str, float]]) -> None:
+        async with self._uow() as uow:
+            start = await pacing.reserve(uow.session, list(limits), self._clock())
+            await uow.commit()
+        delay = start - self._clock()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def back_off(self, key: str, seconds: float) -> None:
+        async with self._uow() as uow:
+            await pacing.push_back(uow.session, key, self._clock() + seconds)
+            await uow.commit()

@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
 from bot.http import build_web_app
+from bot.startup import Running, summary
 from bot.transport import Transport
 
 logger = logging.getLogger(__name__)
@@ -35,7 +36,11 @@ async def serve_forever(
     await runner.setup()
     site = web.TCPSite(runner, app.settings.host, app.settings.port)
     await site.start()
-    logger.info("listening on http://%s:%s", app.settings.host, app.settings.port)
+    lines, warnings = summary(app, Running(scheduler=scheduler, sender=sender, telegram_polling=telegram_polling))
+    for line in lines:
+        logger.info("%s", line)
+    for warning in warnings:
+        logger.warning("%s", warning)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

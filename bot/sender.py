@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from bot import message_refs, metrics
 from bot.outcomes import Outcomes
-from bot.pacing import Pacer
+from bot.pacing import Pacer, SharedPacer
 from bot.transport import MessageGone, PermanentError, RetryAfter, Traceable, TransientError, Transport
 from bot.workers import worker_id, worker_is_dead
 from domain import outbox
@@ -78,7 +78,7 @@ class Sender:
         default_language: str = "en",
         default_quiet_hours: str = "20:00-08:00",
         clock: Callable[[], dt.datetime] = _utcnow,
-        pacer: Pacer | None = None,
+        pacer: Pacer | SharedPacer | None = None,
         concurrency: int = 64,
         person_id: int | None = None,
     ) -> None:
@@ -296,7 +296,7 @@ class Sender:
             metrics.RATE_LIMITED.labels(target.platform).inc()
             for key, _interval in transport.limits(target.chat_id):
                 if exc.scope == "bot" or key.endswith(target.chat_id):
-                    self.pacer.back_off(key, exc.seconds)
+                    await self.pacer.back_off(key, exc.seconds)
             until = now + dt.timedelta(seconds=exc.seconds)
             return await self.outcomes.postponed(row, until, str(exc), count=False, in_doubt=in_doubt)
         except TransientError as exc:

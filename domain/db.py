@@ -18,17 +18,24 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+DEFAULT_POOL_LIMIT = 20
+
+
+def create_engine(url: str, *, echo: bool = False, pool_limit: int = DEFAULT_POOL_LIMIT) -> AsyncEngine:
     """Create the engine with the settings each backend needs to be safe under concurrency.
 
     SQLite gets WAL (readers never block the writer), foreign keys (off by default there) and a busy
     timeout so that two local processes wait for each other instead of failing at once.
+    A server database gets at most `pool_limit` connections from this process: a few kept open, the
+    rest opened for a burst and closed after it. The default, 20, lets four processes fit in
+    PostgreSQL's default of 100 connections with room left for migrations and an operator's psql.
     """
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        kept = min(5, pool_limit)
+        kwargs.update(pool_pre_ping=True, pool_size=kept, max_overflow=pool_limit - kept)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
 

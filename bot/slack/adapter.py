@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -34,6 +35,27 @@ from handlers.errors import unexpected_reply
 from handlers.model import Chat, Request
 
 logger = logging.getLogger(__name__)
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self.text
+
+
+def _bolt_logger() -> logging.Logger:
+    """Bolt's logger, without its warning that SLACK_BOT_TOKEN "will be unused": bolt reads the variable
+    itself although our client already carries that very token, so the warning means nothing here."""
+    bolt_logger = logging.getLogger("slack_bolt")
+    unused = warning_client_prioritized_and_token_skipped()
+    if not any(isinstance(f, _DropMessage) and f.text == unused for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropMessage(unused))
+    return bolt_logger
+
+
 PROFILE_TTL = 15 * 60
 PROFILE_MISS_TTL = 60
 CACHE_MAX = 10_000
@@ -76,7 +98,7 @@ class SlackAdapter(Replies):
             client=self.client,
             signing_secret=self.signing_secret,
             process_before_response=True,
-            logger=logging.getLogger("slack_bolt"),
+            logger=_bolt_logger(),
         )
         self.replies = SlackTransport(self.client)
         self.transport = SlackTransport(transport_client(token, base_url))

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Coroutine
 from typing import Any
 
 from aiohttp import web
+
+# Opt in to PTB 22's coming timedelta durations (`retry_after`), which `retry_seconds` reads either
+# way: otherwise every 429 logs a deprecation warning that no operator can act on.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 from telegram import Bot, Update
 from telegram import error as tg
 from telegram.request import HTTPXRequest
 
 from bot import metrics
 from bot.app import App
+from bot.leases import run_leased
 from bot.telegram.commands import publish_commands
 from bot.telegram.polling import POLL_TIMEOUT, run_polling
 from bot.telegram.requests import PLATFORM, Translator
@@ -28,6 +35,7 @@ from bot.telegram.webhook import PATH, make_handler
 __all__ = ["TelegramAdapter", "TelegramTransport", "install"]
 
 logger = logging.getLogger(__name__)
+POLLING_LEASE = "telegram polling"
 
 
 def make_bot(token: str, api_url: str) -> Bot:
@@ -115,11 +123,16 @@ class TelegramAdapter:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def poll(self, app: App, stop: asyncio.Event) -> None:
-        """The background task: polls only when `serve --telegram-polling` asked for it."""
+        """The background task: polls only when `serve --telegram-polling` asked for it, and only in the
+        process that holds the polling lease (Telegram answers two callers of getUpdates with 409)."""
         if not app.services.get("telegram_polling"):
             return
         await self.ensure_ready()
-        await run_polling(self, stop)
+
+        async def polling(lost: asyncio.Event) -> None:
+            await run_polling(self, lost)
+
+        await run_leased(app.uow, POLLING_LEASE, polling, stop)
 
     async def close(self) -> None:
         try:
@@ -135,8 +148,6 @@ def install(app: App) -> None:
     if token is None:
         raise RuntimeError("TELEGRAM_BOT_TOKEN: required to install the Telegram adapter")
     adapter = TelegramAdapter(app, make_bot(token.get_secret_value(), app.settings.telegram_api_url))
-    if adapter.webhook_secret is None:
-        logger.warning("telegram: TELEGRAM_WEBHOOK_SECRET is not set, so the webhook refuses every request")
     app.services["telegram"] = adapter
     app.transports[PLATFORM] = adapter.transport
     app.services.setdefault("platform_setups", []).append(adapter.setup)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
@@ -50,8 +49,6 @@ from tests.fakes import (
     tg_start_update,
     tg_user,
 )
-
-pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
 SLACK_SECRET, TG_SECRET = "deal-signing-secret", "deal-webhook-secret"
 CAMS, CARLA, CARLA_EMAIL = "C0CAMS", "U0CARLA", "carla.cam@vendor.example"

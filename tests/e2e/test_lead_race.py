@@ -55,9 +55,6 @@ from tests.fakes import (
     tg_user,
 )
 
-# PTB warns on every `RetryAfter.retry_after` read that it will become a timedelta; not ours to fix.
-pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
-
 SLACK_SECRET = "e2e-signing-secret"
 TG_SECRET = "e2e-webhook-secret"
 LEAD = "L-RACE-1"

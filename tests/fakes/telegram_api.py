@@ -58,6 +58,9 @@ REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 BLOCKED = "Forbidden: bot was blocked by the user"
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+POLLING_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+)
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
@@ -124,6 +127,8 @@ class FakeTelegramAPI(FakeServer):
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.rate_limited_count = 0
         self.poll_max_wait = poll_max_wait
+        self.polling_conflicts = 0
+        self._long_polls = 0
         self._unknown_chats: set[int] = set()
         self._blocked: set[int] = set()
         self._messages: dict[int, dict[int, dict[str, Any]]] = {}
@@ -582,13 +587,20 @@ class FakeTelegramAPI(FakeServer):
         elif offset < 0:
             self._updates = self._updates[offset:]
         timeout = float(params.get("timeout") or 0)
+        if self._long_polls:
+            # Telegram serves one getUpdates caller per bot; a second one at the same time is refused.
+            self.polling_conflicts += 1
+            raise TelegramError(409, POLLING_CONFLICT)
         if not self._updates and timeout > 0:
             self._update_event = self._update_event or asyncio.Event()
             self._update_event.clear()
+            self._long_polls += 1
             try:
                 await asyncio.wait_for(self._update_event.wait(), min(timeout, self.poll_max_wait))
             except TimeoutError:
                 pass
+            finally:
+                self._long_polls -= 1
         allowed = params.get("allowed_updates")
         updates = self._updates
         if isinstance(allowed, list) and allowed:

@@ -38,7 +38,7 @@ from tests.fakes import FakeSlackAPI, FakeTelegramAPI
 from tests.fakes._server import Hold
 from tests.leads.helpers import import_leads, lead_row
 
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")]
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 PEOPLE = ("ana@acme.example", "arno@acme.example", "ben@globex.example", "gwen@globex.example")

@@ -5,15 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import pytest
 import pytest_asyncio
 
 from tests.chat import Clock
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.telegram.harness import TelegramHarness
-
-# PTB warns on every `RetryAfter.retry_after` read that it will become a timedelta; not ours to fix.
-pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
 HarnessFactory = Callable[..., Awaitable[TelegramHarness]]
 

@@ -15,8 +15,6 @@ from tests.fakes.telegram_updates import tg_message_update, tg_user
 from tests.telegram.conftest import HarnessFactory
 from tests.telegram.harness import TelegramHarness
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
-
 
 def transport(tg: TelegramHarness) -> TelegramTransport:
     return tg.adapter.transport

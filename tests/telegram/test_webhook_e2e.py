@@ -21,8 +21,6 @@ from tests.fakes.telegram_updates import (
 from tests.telegram.conftest import HarnessFactory
 from tests.telegram.harness import BOT_USERNAME, TelegramHarness, ana
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
-
 KB_DIR = Path(__file__).resolve().parents[2] / "knowledge_base" / "articles"
 
 

@@ -1,0 +1,49 @@
+"""A pacing schedule kept in the database, so that every process of an installation takes its slot
+from the same schedule (four senders together stay under one platform limit).
+
+A reservation locks the rows of its keys in key order (no two reservations deadlock), takes the
+latest of their next free instants and moves each one on by its own interval, in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.coordination.models import PaceSlot
+
+
+async def _ensure_rows(session: AsyncSession, keys: Sequence[str]) -> None:
+    """Create missing rows; on SQLite this also takes the write lock before anything is read."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(PaceSlot).values([{"key": key, "next_free": 0.0} for key in keys])
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+
+
+async def reserve(session: AsyncSession, limits: Sequence[tuple[str, float]], now: float) -> float:
+    """Reserve the earliest instant every key allows (never before `now`); returns that instant."""
+    intervals = dict(sorted(limits))
+    if not intervals:
+        return now
+    keys = list(intervals)
+    await _ensure_rows(session, keys)
+    rows = await session.execute(
+        select(PaceSlot.key, PaceSlot.next_free).where(PaceSlot.key.in_(keys)).order_by(PaceSlot.key).with_for_update()
+    )
+    start = max([now, *(next_free for _key, next_free in rows)])
+    for key, interval in intervals.items():
+        await session.execute(update(PaceSlot).where(PaceSlot.key == key).values(next_free=start + interval))
+    return start
+
+
+async def push_back(session: AsyncSession, key: str, until: float) -> None:
+    """No call under `key` before `until` (the platform said to wait)."""
+    await _ensure_rows(session, [key])
+    slot = await session.get(PaceSlot, key, with_for_update=True)
+    if slot is not None and slot.next_free < until:
+        slot.next_free = until
