@@ -1,6 +1,6 @@
 """Offer wave: one shark-tank lead offered to 1,000 partners at once, across Telegram and Slack.
 
-    python benchmarks/leads_offer_wave.py [--quick] [--postgres] [--partners N]
+    python benchmarks/leads_offer_wave.py [--quick] [--postgres] [--partners N] [--senders N]
 
 Every partner has one linked rep, about half on Telegram and half on Slack (alternating, as an import
 would mix them). The partners and people go in through the import service (`partnerbot import`), the
@@ -17,7 +17,13 @@ transport's workspace rate for Slack; both run in parallel, so the run's floor i
 Printed: deliveries per platform, time until every offer was delivered (from the sender's start to the
 last `sent_at`), the floor, their ratio (aim <= 1.1), 429s the fakes answered (aim 0) and chats that got
 more than one message (aim 0). SQLite by default; `--postgres` uses a fresh database on
-postgresql+asyncpg://postgres@127.0.0.1:5432/test that it creates and drops. This is a benchmark, not a test.
+postgresql+asyncpg://postgres@127.0.0.1:5432/test that it creates and drops.
+
+`--senders N` (PostgreSQL) runs the wave twice in one run: once with one sender in this process (the
+baseline), then with N sender processes, each its own `partnerbot` app with its own engine, started
+before the lead is imported and sharing only the database, as N `serve` processes would. Each takes
+its slots from the pacing schedule in the database; the fakes count the 429s all of them caused.
+This is a benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -25,11 +31,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import logging
+import signal
 import sys
 import tempfile
 import time
-import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -134,14 +141,71 @@ async def _link_everyone(app: App, slack: FakeSlackAPI, n: int) -> dict[str, lis
     return chats
 
 
-async def _pending_offers(app: App, kind: str = "lead.offer") -> int:
+async def _pending_offers(app: App, kind: str = "lead.offer", status: str = "pending") -> int:
     async with app.uow() as uow:
         count = await uow.session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.kind == kind, OutboxMessage.status == "pending")
+            .where(OutboxMessage.kind == kind, OutboxMessage.status == status)
         )
     return int(count or 0)
+
+
+def _wiring(url: str, tg: FakeTelegramAPI, slack: FakeSlackAPI) -> dict[str, str]:
+    """The settings of every process of the run: the same database and the same fakes."""
+    return {
+        "database_url": url,
+        "PARTNERBOT_QUIET_HOURS": "off",  # the wave must not wait for anyone's morning
+        "SLACK_BOT_TOKEN": slack.token,
+        "SLACK_SIGNING_SECRET": "bench-signing-secret",
+        "SLACK_API_URL": slack.url,
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_URL": tg.url,
+        "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
+        "TELEGRAM_BOT_USERNAME": "partner_bot",
+    }
+
+
+async def _started_app(wiring: dict[str, str]) -> App:
+    app = build_app(load_settings(**wiring))
+    await app.migrate()
+    for setup in app.services["platform_setups"]:
+        await setup(app)
+    return app
+
+
+async def _sender_processes(wiring: dict[str, str], count: int) -> list[asyncio.subprocess.Process]:
+    """Start `count` sender processes and wait until each has said it is ready."""
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--sender-process", json.dumps(wiring), stdout=asyncio.subprocess.PIPE
+        )
+        for _ in range(count)
+    ]
+    for process in processes:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+        assert line.strip() == b"ready", line
+    return processes
+
+
+async def _stop(processes: list[asyncio.subprocess.Process]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        await asyncio.wait_for(process.wait(), timeout=30)
+
+
+async def sender_process(wiring: dict[str, str]) -> None:
+    """One of the `--senders N` processes: a sender of its own app until SIGTERM."""
+    app = await _started_app(wiring)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    print("ready", flush=True)
+    try:
+        await app.sender(app.transports).run_forever(stop, idle=0.05)
+    finally:
+        await app.close()
 
 
 async def _queue_lead(app: App, workdir: Path) -> str:
@@ -162,7 +226,14 @@ Queue = Callable[[App, Path], Awaitable[str]]
 
 
 async def run(
-    url: str, backend: str, n: int, workdir: Path, *, strict_slack: bool = False, queue: Queue = _queue_lead
+    url: str,
+    backend: str,
+    n: int,
+    workdir: Path,
+    *,
+    strict_slack: bool = False,
+    queue: Queue = _queue_lead,
+    senders: int = 1,
 ) -> Result:
     slack_rate = workspace_rate(SlackTransport(AsyncWebClient()))
     # Slack: 1/s per channel. With --strict-slack the fake also refuses a chat.postMessage that comes
@@ -172,30 +243,10 @@ async def run(
         FakeTelegramAPI(enforce_limits=True) as tg,
         FakeSlackAPI(channel_rate_per_s=1.0, method_rate_per_s=method_rates) as slack,
     ):
-        settings = load_settings(
-            database_url=url,
-            PARTNERBOT_QUIET_HOURS="off",  # the wave must not wait for anyone's morning
-            SLACK_BOT_TOKEN=slack.token,
-            SLACK_SIGNING_SECRET="bench-signing-secret",
-            SLACK_API_URL=slack.url,
-            TELEGRAM_BOT_TOKEN=tg.token,
-            TELEGRAM_API_URL=tg.url,
-            TELEGRAM_WEBHOOK_SECRET="bench-webhook-secret",
-            TELEGRAM_BOT_USERNAME="partner_bot",
-        )
-        app = build_app(settings)
+        wiring = _wiring(url, tg, slack)
+        app = await _started_app(wiring)
+        helpers: list[asyncio.subprocess.Process] = []
         try:
-            await app.migrate()
-            if "slack" not in app.services:
-                import bot.slack
-
-                bot.slack.install(app)
-            if "telegram" not in app.services:
-                import bot.telegram
-
-                bot.telegram.install(app)
-            for setup in app.services["platform_setups"]:
-                await setup(app)
             assert workspace_rate(app.transports["slack"]) == slack_rate
 
             partner_file, people_file = _write_program(workdir, n)
@@ -207,22 +258,26 @@ async def run(
             slack.reset_calls()
             limited_before = (tg.rate_limited_count, slack.rate_limited_count)
 
-            started_import = time.perf_counter()
-            kind = await queue(app, workdir)
-            import_seconds = time.perf_counter() - started_import
-            queued = await _pending_offers(app, kind)
-            assert queued == n, f"expected {n} {kind} pushes in the outbox, found {queued}"
-
-            sender = app.sender(app.transports)
             stop = asyncio.Event()
+            task: asyncio.Task[None] | None = None
+            if senders > 1:
+                helpers = await _sender_processes(wiring, senders)
+            started_import = time.perf_counter()
+            kind = await queue(app, workdir)  # its transaction writes the offers; running senders take them
+            import_seconds = time.perf_counter() - started_import
             start = dt.datetime.now(dt.UTC)
-            task = asyncio.create_task(sender.run_forever(stop, idle=0.05))
+            if senders <= 1:
+                queued = await _pending_offers(app, kind)
+                assert queued == n, f"expected {n} {kind} pushes in the outbox, found {queued}"
+                task = asyncio.create_task(app.sender(app.transports).run_forever(stop, idle=0.05))
             for _poll in range(int(TIMEOUT / POLL)):  # the sender's own clock decides; we only watch
-                if not await _pending_offers(app, kind):
+                if not await _pending_offers(app, kind) and not await _pending_offers(app, kind, "sending"):
                     break
                 await asyncio.sleep(POLL)
             stop.set()
-            await task
+            if task is not None:
+                await task
+            await _stop(helpers)
             async with app.uow() as uow:
                 last = await uow.session.scalar(
                     select(func.max(OutboxMessage.sent_at)).where(OutboxMessage.kind == kind)
@@ -264,7 +319,7 @@ async def run(
             await app.close()
 
 
-async def main(n: int, postgres: bool, strict_slack: bool) -> Result:
+async def main(n: int, postgres: bool, strict_slack: bool, senders: int = 1) -> Result:
     with tempfile.TemporaryDirectory(prefix="offer-wave-") as tmp:
         workdir = Path(tmp)
         if not postgres:
@@ -272,7 +327,8 @@ async def main(n: int, postgres: bool, strict_slack: bool) -> Result:
                 f"sqlite+aiosqlite:///{workdir / 'wave.db'}", "sqlite", n, workdir, strict_slack=strict_slack
             )
         async with scratch_database() as url:
-            return await run(url, "postgresql", n, workdir, strict_slack=strict_slack)
+            backend = "postgresql" if senders == 1 else f"postgresql, {senders} sender processes"
+            return await run(url, backend, n, workdir, strict_slack=strict_slack, senders=senders)
 
 
 def report(r: Result) -> None:
@@ -306,11 +362,19 @@ def cli() -> None:
         action="store_true",
         help="the fake Slack also refuses chat.postMessage faster than our declared workspace rate (no burst)",
     )
+    parser.add_argument("--senders", type=int, default=1, help="also run the wave with N sender processes")
+    parser.add_argument("--sender-process", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    n = args.partners or (200 if args.quick else 1000)
     logging.basicConfig(level=logging.ERROR)
-    warnings.filterwarnings("ignore", message=".*retry_after.*", category=DeprecationWarning)
+    if args.sender_process:
+        asyncio.run(sender_process(json.loads(args.sender_process)))
+        return
+    n = args.partners or (200 if args.quick else 1000)
+    if args.senders > 1 and not args.postgres:
+        parser.error("--senders needs --postgres: several processes share a server database")
     report(asyncio.run(main(n, args.postgres, args.strict_slack)))
+    if args.senders > 1:
+        report(asyncio.run(main(n, args.postgres, args.strict_slack, args.senders)))
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ def build_app(
         services={"http_mounts": [], "platform_setups": [], "background": background, "closers": []},
         # One schedule per installation: in memory for the one process SQLite serves, in the database
         # when several processes share a PostgreSQL server.
-        pacer=Pacer() if engine.dialect.name == "sqlite" else SharedPacer(uow),
+        pacer=Pacer() if engine.dialect.name == "sqlite" else SharedPacer(uow, engine=engine),
     )
     deps.services.provide(ImmediateDelivery(_deliver_now(application)))
     install_platforms(application)

@@ -15,6 +15,8 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from domain.coordination import pacing
 from domain.db import UowFactory
 
@@ -46,14 +48,29 @@ class SharedPacer:
     """The same schedule for every process that shares the database (wall-clock seconds, since
     monotonic clocks of two processes are not comparable)."""
 
-    def __init__(self, uow: UowFactory, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, uow: UowFactory, clock: Callable[[], float] = time.time, engine: AsyncEngine | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        # On PostgreSQL a reservation is one statement in autocommit (see domain.coordination.pacing).
+        self._autocommit = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine is not None and engine.dialect.name == "postgresql"
+            else None
+        )
+
+    async def _reserve(self, limits: list[tuple[str, float]]) -> float:
+        if self._autocommit is not None:
+            async with self._autocommit.connect() as connection:
+                return await pacing.reserve_in_one_statement(connection, limits, self._clock())
+        async with self._uow() as uow:
+            start = await pacing.reserve(uow.session, limits, self._clock())
+            await uow.commit()
+        return start
 
     async def wait(self, limits: Iterable[tuple[str, float]]) -> None:
-        async with self._uow() as uow:
-            start = await pacing.reserve(uow.session, list(limits), self._clock())
-            await uow.commit()
+        start = await self._reserve(list(limits))
         delay = start - self._clock()
         if delay > 0:
             await asyncio.sleep(delay)

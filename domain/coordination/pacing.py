@@ -3,16 +3,19 @@ from the same schedule (four senders together stay under one platform limit).
 
 A reservation locks the rows of its keys in key order (no two reservations deadlock), takes the
 latest of their next free instants and moves each one on by its own interval, in one transaction.
+On PostgreSQL that transaction is a single statement (`reserve_in_one_statement`): the rows are
+locked only while it runs, so reservations from every process together keep up with any platform
+limit (one per message; a transaction of several round trips held each key's lock far longer).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.coordination.models import PaceSlot
 
@@ -47,3 +50,37 @@ async def push_back(session: AsyncSession, key: str, until: float) -> None:
     slot = await session.get(PaceSlot, key, with_for_update=True)
     if slot is not None and slot.next_free < until:
         slot.next_free = until
+
+
+_RESERVE = text(
+    """
+    WITH wanted(key, step) AS (SELECT * FROM unnest(CAST(:keys AS text[]), CAST(:steps AS float8[]))),
+    locked AS (
+        SELECT s.key, s.next_free FROM pace_slots AS s JOIN wanted AS w ON w.key = s.key
+        ORDER BY s.key FOR UPDATE OF s
+    ),
+    start AS (SELECT GREATEST(CAST(:now AS float8), COALESCE(MAX(next_free), 0)) AS at FROM locked)
+    UPDATE pace_slots AS p SET next_free = start.at + wanted.step
+    FROM start, wanted WHERE p.key = wanted.key
+    RETURNING start.at
+    """
+)
+
+
+async def reserve_in_one_statement(
+    connection: AsyncConnection, limits: Sequence[tuple[str, float]], now: float
+) -> float:
+    """`reserve` as one statement on a PostgreSQL connection in autocommit."""
+    intervals = dict(sorted(limits))
+    if not intervals:
+        return now
+    parameters = {"keys": list(intervals), "steps": list(intervals.values()), "now": now}
+    starts = (await connection.execute(_RESERVE, parameters)).scalars().all()
+    if len(starts) < len(intervals):  # a key seen for the first time: create its row, then reserve
+        await connection.execute(
+            pg_insert(PaceSlot)
+            .values([{"key": key, "next_free": 0.0} for key in intervals])
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        starts = (await connection.execute(_RESERVE, parameters)).scalars().all()
+    return float(starts[0])
