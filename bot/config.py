@@ -26,7 +26,10 @@ class SettingsError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True)
+    # An empty `SLACK_BOT_TOKEN=` (a line of .env.example left blank) means unset, not an empty token.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     database_url: str = Field("sqlite+aiosqlite:///./partnerbot.db", alias="PARTNERBOT_DATABASE_URL")
     database_pool_size: int = Field(20, ge=1, le=500, alias="PARTNERBOT_DATABASE_POOL_SIZE")

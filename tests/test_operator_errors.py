@@ -61,3 +61,13 @@ def test_charts_go_where_the_name_says_as_the_type_it_says(tmp_path: Path) -> No
 def test_version_prints_the_installed_version() -> None:
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("partnerbot ")
+
+
+def test_an_empty_token_in_the_environment_means_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `.env` copied from `.env.example` with `SLACK_BOT_TOKEN=` left blank must not switch Slack on."""
+    from bot.config import load_settings
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    settings = load_settings()
+    assert not settings.slack_enabled and not settings.telegram_enabled
