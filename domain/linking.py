@@ -7,6 +7,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -32,6 +33,10 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 WRONG_ATTEMPTS = 5
 ATTEMPT_WINDOW = dt.timedelta(hours=1)
+# Wrong codes within NEAR_DISTANCE characters of one live code, from any chats, before that code stops
+# working: someone closing in on a code gets no more tries at it than a chat gets at all codes.
+NEAR_MISSES = 3
+NEAR_DISTANCE = 2
 
 
 @dataclass(frozen=True)
@@ -171,9 +176,44 @@ async def redeem(
         return await _redeem(uow, code, platform=platform, user_id=user_id, chat_id=chat_id, username=username, now=now)
     except InvalidInput:
         async with uow() as writing:  # its own transaction: the refused redemption's was rolled back
-            writing.session.add(LinkAttempt(platform=platform, chat_id=chat_id, at=now))
+            burned = await _record_wrong_code(writing.session, code, platform, chat_id, now)
             await writing.commit()
+        if burned:
+            raise InvalidInput(
+                N_("That link code was typed wrongly too many times and no longer works. Ask for a new one.")
+            ) from None
         raise
+
+
+async def _record_wrong_code(session: AsyncSession, code: str, platform: str, chat_id: str, now: dt.datetime) -> bool:
+    """Record a wrong code, against the live code it nearly matched if any; True when that code is now
+    spent by near misses (it expires at once, so closing in on it leads nowhere)."""
+    typed = normal_code(code.strip())[:64]
+    live = (
+        await session.execute(
+            select(LinkCode.id, LinkCode.code).where(
+                LinkCode.used_at.is_(None), LinkCode.expired_at.is_(None), LinkCode.expires_at > now
+            )
+        )
+    ).all()
+    near = next(
+        (
+            code_id
+            for code_id, value in live
+            if Levenshtein.distance(typed, value, score_cutoff=NEAR_DISTANCE) <= NEAR_DISTANCE
+        ),
+        None,
+    )
+    session.add(LinkAttempt(platform=platform, chat_id=chat_id, at=now, near_code_id=near))
+    if near is None:
+        return False
+    await session.flush()
+    misses = await session.scalar(select(func.count()).select_from(LinkAttempt).where(LinkAttempt.near_code_id == near))
+    if (misses or 0) < NEAR_MISSES:
+        return False
+    await session.execute(update(LinkCode).where(LinkCode.id == near).values(expired_at=now))
+    logger.warning("link code %s expired after %d near misses", near, misses)
+    return True
 
 
 @transactional

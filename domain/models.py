@@ -160,6 +160,9 @@ class LinkAttempt(Base):
     platform: Mapped[str] = mapped_column(String(20))
     chat_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime]
+    # The live code (link_codes.id) this wrong one came within two characters of: guesses closing in
+    # on one code, from any number of chats, count against that code. Attempts outlive their codes.
+    near_code_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
 
 
 class LinkCode(Base):

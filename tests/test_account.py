@@ -79,6 +79,23 @@ async def test_a_chat_that_keeps_guessing_is_stopped_for_an_hour(chats: ChatFact
     assert "already used" in (await guesser.send(f"/link {code}")).text  # after the hour: answered again
 
 
+async def test_guesses_closing_in_on_one_code_from_many_chats_spend_that_code(chats: ChatFactory) -> None:
+    """Per code, not only per chat: three near misses of one live code, each from a fresh chat, and the
+    code stops working; a wrong code nowhere near it counts against no code."""
+    code = await issue(chats, "ana@acme.example")
+    near = [code[:-1] + ("2" if code[-1] != "2" else "3"), code[:-2] + "XY", "Z" + code[1:]]
+    far = FakeChat(chats.app, "", "telegram", "800")
+    assert "not valid" in (await far.send("/link 2345678923")).text  # far from it: the code is not touched
+    for n, guess in enumerate(near[:2]):
+        assert "not valid" in (await FakeChat(chats.app, "", "telegram", str(801 + n)).send(f"/link {guess}")).text
+    spent = await FakeChat(chats.app, "", "telegram", "803").send(f"/link {near[2]}")
+    assert "typed wrongly too many times" in spent.text
+    owner = FakeChat(chats.app, "", "telegram", "804")
+    assert "Welcome" not in (await owner.send(f"/link {code}")).text  # the right code no longer links
+    fresh = await issue(chats, "ana@acme.example")  # a new code works at once
+    assert "Welcome, Ana Schmidt" in (await owner.send(f"/link {fresh}")).text
+
+
 async def test_help_lists_only_what_the_role_can_do(chats: ChatFactory) -> None:
     staff_only = Router("staff")
 
