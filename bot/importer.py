@@ -25,6 +25,9 @@ BATCH_PAUSE = 0.1
 writer in another process that waits for the lock gets it (40 batches of 500 rows: 4 s in all)."""
 
 
+NOTES_SHOWN = 20
+
+
 async def import_file(
     app: App,
     kind: str,
@@ -59,6 +62,7 @@ async def import_file(
             await uow.commit()
         result.created += done.created
         result.updated += done.updated
+        result.notes.extend(done.notes)
         await asyncio.sleep(pause)  # a webhook waiting for SQLite's write lock takes it now
     return result, validated.errors
 
@@ -92,4 +96,9 @@ async def run_import(app: App, kind: str, path: Path, *, skip_invalid: bool) -> 
         f"{kind}: {result.created} created, {result.updated} updated"
         + (f", {len({e.row for e in errors})} row(s) skipped" if errors else "")
     )
+    for note in result.notes[:NOTES_SHOWN]:
+        print(f"  {note}")
+    if len(result.notes) > NOTES_SHOWN:
+        nobody = sum("nobody eligible" in note for note in result.notes[NOTES_SHOWN:])
+        print(f"  … and {len(result.notes) - NOTES_SHOWN} more ({nobody} of them found nobody)")
     return 0

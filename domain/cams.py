@@ -42,3 +42,18 @@ def address_target(address: Address) -> dict[str, Any]:
 def target_key(target: dict[str, Any]) -> str:
     """One target's part of a push's idempotency key: its chat, or its person."""
     return str(target.get("chat_id") or target.get("person_id"))
+
+
+async def fallback_cams(session: AsyncSession, region: str | None) -> list[dict[str, Any]]:
+    """Who hears of a lead that involves no partner when no CAM channel is set: by direct message, the
+    CAMs of the partners in its region, else every CAM, so that such a lead never goes unseen."""
+    emails: set[str] = set()
+    if region:
+        in_region = select(Partner.cam_email).where(Partner.region == region, Partner.cam_email.is_not(None))
+        emails = {email.lower() for email in (await session.scalars(in_region)).all() if email}
+    query = select(Person.id).where(Person.role == "cam").order_by(Person.id)
+    if emails:
+        regional = (await session.scalars(query.where(func.lower(Person.email).in_(emails)))).all()
+        if regional:
+            return [{"person_id": person_id} for person_id in regional]
+    return [{"person_id": person_id} for person_id in (await session.scalars(query)).all()]

@@ -252,6 +252,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     skipped: list[RowError] = field(default_factory=list)
+    # What the operator should read beyond the counts (where each new lead went), one line each.
+    notes: list[str] = field(default_factory=list)
 
 
 def to_write(validated: Validated) -> tuple[ImportResult, list[tuple[int, dict[str, Any]]]]:

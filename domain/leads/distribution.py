@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.cams import fallback_cams
 from domain.events import publish
 from domain.leads import notifications  # noqa: F401  (registers who hears of each lead event)
 from domain.leads.eligibility import Verdict, eligible, judge, open_lead_counts
@@ -209,7 +210,11 @@ async def alert_cams(
     """The lead needs its CAM (unclaimed, reclaimed, declined, not accepted, no partner): say so, with
     up to three partners the rules would allow in their place."""
     partner_ids = tuple(p.id for p in partners)
-    if not policy.cam_channel and not any(p.cam_channel or p.cam_email for p in partners):
+    if (
+        not policy.cam_channel
+        and not any(p.cam_channel or p.cam_email for p in partners)
+        and not await fallback_cams(session, lead.region)
+    ):
         # Nobody to tell: skip the eligibility pass the suggestions would need (a sweep may do this often).
         logger.info("lead %s: %s, but no CAM channel or CAM to alert", lead.external_id, reason)
         return 0

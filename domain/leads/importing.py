@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import importing as imp
 from domain.directory import partner_ids
-from domain.leads.distribution import distribute
+from domain.leads.distribution import Distribution, distribute
 from domain.leads.models import Lead
 from domain.leads.policy import ASSIGNMENTS, KNOWN_REGIONS, PRIORITIES, TIERS, LeadPolicy
 from domain.models import Partner
@@ -165,7 +165,26 @@ async def import_leads(
         if progress:
             progress(1)
     await session.flush()
-    for lead in fresh:
-        await distribute(session, lead, now, policy, mode=lead.assignment)
+    placed = [(lead, await distribute(session, lead, now, policy, mode=lead.assignment)) for lead in fresh]
     await session.flush()
+    result.notes.extend(await where_they_went(session, placed))
     return result
+
+
+async def where_they_went(session: AsyncSession, placed: list[tuple[Lead, Distribution]]) -> list[str]:
+    """One line per new lead for the import summary: who got the offer, or that nobody could."""
+    ids = {pid for _lead, done in placed for pid in done.partner_ids}
+    names = (
+        dict((await session.execute(select(Partner.id, Partner.name).where(Partner.id.in_(ids)))).all()) if ids else {}
+    )
+    lines: list[str] = []
+    for lead, done in placed:
+        partners = [names.get(pid, "?") for pid in done.partner_ids]
+        shown = ", ".join(partners[:5]) + (f" and {len(partners) - 5} more" if len(partners) > 5 else "")
+        if not partners:
+            lines.append(f"{lead.external_id} ({lead.company}): nobody eligible; its CAMs were told")
+        elif done.status == "offered":
+            lines.append(f"{lead.external_id} ({lead.company}): offered to {len(partners)} partner(s): {shown}")
+        else:
+            lines.append(f"{lead.external_id} ({lead.company}): assigned to {shown}, waiting for acceptance")
+    return lines

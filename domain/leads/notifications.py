@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.cams import cam_targets, target_key
+from domain.cams import cam_targets, fallback_cams, target_key
 from domain.events import notifies
 from domain.leads.events import (
     CamAttentionNeeded,
@@ -165,7 +165,8 @@ async def alert_cams(session: AsyncSession, event: CamAttentionNeeded, now: dt.d
         **event.extra,
     }
     pushes = []
-    for target in await cam_targets(session, event.partner_ids, event.program_channel):
+    targets = await cam_targets(session, event.partner_ids, event.program_channel)
+    for target in targets or await fallback_cams(session, event.facts.region):
         where = target_key(target)
         pushes.append(
             Push(

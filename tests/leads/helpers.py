@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,11 @@ def lead_row(lead_id: str, **values: Any) -> dict[str, Any]:
     return row
 
 
+_folder = Path(tempfile.mkdtemp(prefix="partnerbot-test-leads-"))  # never the checkout
+
+
 def write_leads(rows: list[dict[str, Any]], path: Path | None = None) -> Path:
-    path = path or Path(f"leads-{next(_files)}.csv")
+    path = path or _folder / f"leads-{next(_files)}.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -11,8 +13,9 @@ from bot.app import App
 from bot.cli import app as cli
 from bot.demo import demo_file
 from domain.leads.models import Lead
-from domain.models import OutboxMessage
-from tests.chat import ChatFactory
+from domain.models import OutboxMessage, Person
+from tests.chat import ChatFactory, Clock
+from tests.conftest import make_app
 from tests.leads.helpers import import_leads, lead, lead_row, write_leads
 
 
@@ -83,3 +86,34 @@ def test_cli_import_leads_exit_status(sqlite_url: str, tmp_path: Path) -> None:
     good = write_leads([lead_row("C-1")], tmp_path / "good.csv")
     outcome = runner.invoke(cli, ["--database-url", sqlite_url, "import", "leads", str(good)])
     assert outcome.exit_code == 0 and "leads: 1 created, 0 updated" in outcome.output
+
+
+def test_the_import_summary_says_who_got_offers_and_which_leads_found_nobody(sqlite_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    for kind in ("partners", "people"):
+        assert runner.invoke(cli, ["--database-url", sqlite_url, "import", kind, str(demo_file(kind))]).exit_code == 0
+    leads = write_leads([lead_row("S-1"), lead_row("S-2", product="quantum-widgets")], tmp_path / "two.csv")
+    outcome = runner.invoke(cli, ["--database-url", sqlite_url, "import", "leads", str(leads)])
+    assert outcome.exit_code == 0, outcome.output
+    offered = next(line for line in outcome.output.splitlines() if "S-1" in line)
+    assert "offered to 2 partner(s)" in offered and "Acme Cloud Resellers" in offered and "Globex" in offered
+    nobody = next(line for line in outcome.output.splitlines() if "S-2" in line)
+    assert "nobody eligible" in nobody
+
+    async def cam_alerts() -> list[tuple[str | None, int | None]]:
+        app = make_app(sqlite_url, Clock(dt.datetime.now(dt.UTC)))
+        try:
+            async with app.uow.reader() as uow:
+                rows = await uow.session.execute(
+                    select(Person.email, OutboxMessage.person_id)
+                    .join(Person, Person.id == OutboxMessage.person_id)
+                    .where(OutboxMessage.kind == "lead.cam_alert")
+                )
+                return [(email, person) for email, person in rows.all()]
+        finally:
+            await app.close()
+
+    # No CAM channel is set and no partner sells the product: the CAM of the region's partners hears of
+    # it by direct message (Diego, whose partners are elsewhere, does not).
+    emails = sorted(email for email, _person in asyncio.run(cam_alerts()) if email)
+    assert emails == ["carla.cam@vendor.example"]
