@@ -103,6 +103,30 @@ class PortfolioLine:
     health: int | None = None
     """The latest nightly health score (domain/health), with what pulls it down most."""
     health_reasons: tuple[str, ...] = ()
+    claims: int = 0
+    """Leads the partner claimed in the last LOOKBACK days."""
+    sla_misses: int = 0
+    """Leads taken back from the partner in the last LOOKBACK days: no follow-up in time, or an
+    assignment not accepted in time."""
+
+
+LOOKBACK = dt.timedelta(days=90)
+
+
+async def _lead_record(session: AsyncSession, partner_id: int, now: dt.datetime) -> tuple[int, int]:
+    """Claims and SLA misses of one partner in the last LOOKBACK days."""
+    # An "expired" event names a partner only when its assignment ran out unaccepted.
+    kinds = (
+        await session.scalars(
+            select(LeadEvent.kind).where(
+                LeadEvent.partner_id == partner_id,
+                LeadEvent.at > now - LOOKBACK,
+                LeadEvent.kind.in_(("claimed", "reclaimed", "expired")),
+            )
+        )
+    ).all()
+    claims = sum(1 for kind in kinds if kind == "claimed")
+    return claims, len(kinds) - claims
 
 
 async def _last_activity(session: AsyncSession, partner_id: int) -> dt.date | None:
@@ -160,6 +184,7 @@ async def portfolio_line(
         upcoming,
         latest[0] if latest else None,
         tuple(latest[1].get("reasons", [])) if latest else (),
+        *await _lead_record(session, partner.id, now),
     )
 
 

@@ -19,7 +19,7 @@ router = Router("onboarding")
 LOW_HEALTH = 60
 CAM_ROLES = frozenset({"cam", "admin"})
 ANYWHERE_PRIVATE = frozenset({ChatKind.PRIVATE, ChatKind.CHANNEL})
-SORTS = ("risk", "health", "overdue", "activation", "activity", "name")
+SORTS = ("risk", "health", "overdue", "activation", "activity", "leads", "misses", "name")
 
 
 def policy(deps: Deps) -> OnboardingPolicy:
@@ -97,6 +97,12 @@ def portfolio_line(line: PortfolioLine) -> str:
             else _("activation window passed")
         )
     parts.append(ngettext("%(n)s open lead", "%(n)s open leads", line.open_leads) % {"n": line.open_leads})
+    parts.append(ngettext("%(n)s claim in 90 days", "%(n)s claims in 90 days", line.claims) % {"n": line.claims})
+    if line.sla_misses:
+        parts.append(
+            ngettext("%(n)s lead follow-up missed", "%(n)s lead follow-ups missed", line.sla_misses)
+            % {"n": line.sla_misses}
+        )
     parts.append(ngettext("%(n)s deal", "%(n)s deals", line.deals) % {"n": line.deals})
     if line.last_activity:
         parts.append(_("last activity %(date)s") % {"date": format_date(line.last_activity)})
@@ -112,6 +118,10 @@ def _sorted(lines: list[PortfolioLine], how: str) -> list[PortfolioLine]:
         return sorted(lines, key=lambda line: line.days_left if line.days_left is not None else 10**6)
     if how == "activity":
         return sorted(lines, key=lambda line: line.last_activity or dt.date.min)
+    if how == "leads":
+        return sorted(lines, key=lambda line: -line.open_leads)
+    if how == "misses":
+        return sorted(lines, key=lambda line: -line.sla_misses)
     if how == "name":
         return sorted(lines, key=lambda line: line.partner.lower())
     return lines
@@ -121,7 +131,7 @@ def _sorted(lines: list[PortfolioLine], how: str) -> list[PortfolioLine]:
     "partners",
     roles=CAM_ROLES,
     help=N_("your partners, riskiest first: overdue milestones, activation, activity, leads"),
-    usage="/partners [risk|health|overdue|activation|activity|name]",
+    usage="/partners [risk|health|overdue|activation|activity|leads|misses|name]",
 )
 async def partners_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None

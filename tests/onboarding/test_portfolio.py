@@ -58,3 +58,23 @@ async def test_report_onboarding_as_table_csv_json_and_chart(
     assert json.loads(kind.as_json(rows, None))["lines"]
     assert kind.chart is not None
     assert kind.chart(rows, tmp_path / "onboarding.png", kind.title).read_bytes()[:4] == b"\x89PNG"
+
+
+async def test_partners_shows_claims_and_missed_follow_ups_and_sorts_by_them(
+    app: App, chats: ChatFactory, clock: Clock
+) -> None:
+    from tests.leads.helpers import import_leads, lead_row
+
+    ana = await chats.linked("ana@acme.example")
+    await import_leads(app, [lead_row("PF-1"), lead_row("PF-2")])
+    assert "yours" in (await ana.press("lead.claim", "PF-1")).text
+    assert "yours" in (await ana.press("lead.claim", "PF-2")).text
+    clock.advance(days=10)  # no follow-up recorded: the sweep takes the leads back
+    await app.sweep(clock())
+    carla = await chats.linked(CARLA)
+    listed = await carla.command("partners", "misses")
+    acme = listed.messages[0].items[0]
+    assert acme.startswith("Acme Cloud Resellers") and "2 claims in 90 days" in acme
+    assert "lead follow-ups missed" in acme
+    others = [line for line in listed.messages[0].items[1:] if "follow-up" in line]
+    assert others == []
