@@ -7,9 +7,7 @@ a traceback only under `--debug`.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,9 +31,13 @@ import_app = typer.Typer(
     help="Import program data from CSV or XLSX (header row; see the README).", no_args_is_help=True
 )
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
+partners_app = typer.Typer(help="The program's partners.", no_args_is_help=True)
+people_app = typer.Typer(help="Partner users and vendor staff.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(kb_app, name="kb")
+app.add_typer(partners_app, name="partners")
+app.add_typer(people_app, name="people")
 
 DatabaseUrl = Annotated[
     str | None, typer.Option("--database-url", help="SQLAlchemy async URL (overrides PARTNERBOT_DATABASE_URL).")
@@ -190,101 +192,6 @@ def _register_import_kinds() -> None:
 _register_import_kinds()
 
 
-@kb_app.command("import")
-def kb_import(
-    directory: Annotated[Path, typer.Argument(help="Folder of markdown articles.")],
-    database_url: DatabaseUrl = None,
-    debug: Debug = False,
-) -> None:
-    """Load articles; every file is checked first and nothing is imported if any is bad."""
-
-    async def go() -> None:
-        if not directory.is_dir():
-            raise UsageError(f"{directory} is not a folder")
-        async with opened(database_url) as application:
-            from domain.kb import KnowledgeBase
-
-            kb = application.deps.services[KnowledgeBase]
-            summary = await kb.import_dir(directory, now=application.deps.now())
-        typer.echo(
-            f"articles: {summary.created} new, {summary.updated} updated, {summary.unchanged} unchanged, "
-            f"{summary.removed} removed"
-        )
-
-    _run(go, debug)
-
-
-@kb_app.command("drafts")
-def kb_drafts(database_url: DatabaseUrl = None, debug: Debug = False) -> None:
-    """Articles drafted from resolved tickets, waiting to be published."""
-    from domain.kb import drafts
-
-    async def go() -> None:
-        async with opened(database_url) as application:
-            waiting = await drafts.drafts(application.uow)
-        if not waiting:
-            typer.echo("no drafts")
-        for draft in waiting:
-            typer.echo(f"{draft.article_id}  {draft.language}  {draft.updated_at:%Y-%m-%d}  {draft.title}")
-
-    _run(go, debug)
-
-
-@kb_app.command("publish")
-def kb_publish(
-    article_id: Annotated[str, typer.Argument(help="The draft's id, as `kb drafts` lists it.")],
-    database_url: DatabaseUrl = None,
-    debug: Debug = False,
-) -> None:
-    """Publish a draft: from now on the chat's search finds it."""
-    from domain.kb import drafts
-
-    async def go() -> None:
-        async with opened(database_url) as application:
-            count = await drafts.publish(application.uow, article_id, application.deps.now())
-        typer.echo(f"published {article_id} ({count} language{'s' if count != 1 else ''})")
-
-    _run(go, debug)
-
-
-@kb_app.command("search")
-def kb_search(
-    query: Annotated[str, typer.Argument(help="The question; - reads one question a line from stdin.")],
-    top: Annotated[int, typer.Option("--top", min=1, max=50)] = 3,
-    lang: Annotated[str, typer.Option("--lang")] = "en",
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per query.")] = False,
-    database_url: DatabaseUrl = None,
-    debug: Debug = False,
-) -> None:
-    """The same search the chat uses."""
-    from domain.i18n import normalize_language
-    from domain.kb import KnowledgeBase, clean_query
-
-    async def go() -> None:
-        language = normalize_language(lang)
-        if language is None:
-            raise UsageError(f"--lang: unknown language {lang!r} (en, de, ja, pt_BR)")
-        async with opened(database_url) as application:
-            kb = application.deps.services[KnowledgeBase]
-            await kb.ready()  # the chat's answers once its sentence model is warm, not the first seconds'
-            queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else iter([query])
-            for q in queries:
-                cleaned = clean_query(q)
-                hits = [] if not cleaned else (await kb.search(cleaned, language=language, top=top, record=False)).hits
-                if as_json:
-                    results = [{"id": h.id, "title": h.title, "score": h.score} for h in hits]
-                    typer.echo(json.dumps({"query": q, "results": results}, ensure_ascii=False))
-                elif not hits:
-                    typer.echo(f"{q}\n  (no article)")
-                else:
-                    typer.echo(q)
-                    for h in hits:
-                        typer.echo(f"  {h.score:5.1f}  {h.id}  {h.title}")
-                sys.stdout.flush()
-
-    _run(go, debug)
-
-
 @app.command("link-code")
 def link_code(email: str, database_url: DatabaseUrl = None, debug: Debug = False) -> None:
     """Print a one-time link code (valid 7 days) and the Telegram deep link for that person."""
@@ -369,8 +276,8 @@ def serve(
     _run(go, debug)
 
 
-# The operator commands live in their own module and register on `app` when imported.
-from bot import cli_announce, cli_operations  # noqa: E402, F401
+# The operator commands live in their own modules and register on `app` (or its sub-apps) when imported.
+from bot import cli_announce, cli_directory, cli_kb, cli_operations  # noqa: E402, F401
 
 
 def main() -> None:

@@ -1,8 +1,11 @@
 """The console surface: the conversation in a terminal, scriptable through standard input.
 
-Replies are printed as text; buttons become numbered choices that typing the number presses. Pushes
-for this person are delivered into the open session by a sender restricted to them, so what a partner
-would receive on a phone shows up here too.
+Replies are printed as text; buttons become numbered choices that typing the number presses. Numbers
+grow across the session, so each names one button of one message, and only the buttons of the latest
+message with buttons can be pressed: an older number is answered with the message it was on, and
+presses nothing. Pushes for this person are delivered into the open session by a sender restricted to
+them, so what a partner would receive on a phone shows up here too. At a terminal, lines are read with
+line editing and a history (bot.console_input).
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ import logging
 import re
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
+from bot.console_input import LineReader, Numbering
+from domain.conversations import ChatKey, Conversations
 from domain.i18n import _, use_language
 from domain.kb import KnowledgeBase
+from handlers.form_machine import PAUSED_AFTER
 from handlers.model import (
     Attachment,
     Button,
@@ -41,6 +47,8 @@ logger = logging.getLogger(__name__)
 # Control characters (ESC starts colours, cursor moves and OSC 8 hyperlinks) and bidirectional overrides
 # (which reorder what is shown): a terminal would obey them, so data shows them as `\x1b`, `\u202e`.
 _TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# A typed button number: ASCII digits only (`int` would also read "３" or "٣"), and short enough to be one.
+_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def plain(text: str) -> str:
@@ -48,8 +56,10 @@ def plain(text: str) -> str:
     return _TERMINAL_CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
-def render(message: Message, number_from: int = 1) -> tuple[str, list[Button]]:
-    """Text for the terminal and the buttons in the order they were numbered; plain text, no markup."""
+def render(message: Message, number_from: int = 1, numbers: Sequence[int] | None = None) -> tuple[str, list[Button]]:
+    """Text for the terminal and the buttons in the order they were numbered; plain text, no markup.
+
+    The pressable buttons get `numbers` (one each), or consecutive numbers from `number_from`."""
     lines: list[str] = []
     if message.title:
         lines.append(f"== {plain(message.title)} ==")
@@ -63,8 +73,9 @@ def render(message: Message, number_from: int = 1) -> tuple[str, list[Button]]:
         if button.url:
             choices.append(f"{plain(button.label)}: {plain(button.url)}")
             continue
+        number = numbers[len(numbered)] if numbers is not None else number_from + len(numbered)
         numbered.append(button)
-        choices.append(f"[{number_from + len(numbered) - 1}] {plain(button.label)}")
+        choices.append(f"[{number}] {plain(button.label)}")
     if choices:
         lines.append("  " + "   ".join(choices))
     if message.suggestions:
@@ -112,8 +123,10 @@ class ConsoleSession:
         self.out = out
         self.person_id: int | None = None
         self.language: str | None = None
+        self.numbering = Numbering()
+        self.printed = 0
         self._next_id = 1
-        self._buttons: list[tuple[Button, str]] = []
+        self._latest: str | None = None
         self._shown: dict[str, str] = {}
         self.transport = ConsoleTransport(self)
 
@@ -121,20 +134,21 @@ class ConsoleSession:
         mid = message_id or str(self._next_id)
         if message_id is None:
             self._next_id += 1
-        text, buttons = render(message, number_from=len(self._buttons) + 1 if not label else 1)
+        numbers = self.numbering.assign(mid, message)
+        text = render(message, numbers=numbers)[0]
         if message_id is not None and self._shown.get(mid) == text:
             return mid  # like Telegram's "message is not modified": an identical edit shows nothing
         self._shown[mid] = text
-        if not label or buttons:
-            if label:
-                self._buttons = []
-            self._buttons.extend((b, mid) for b in buttons)
+        self.numbering.record(mid, message, numbers)
+        self._latest = mid
         header = f"[{label}] " if label else ""
         self.out.write(f"{header}{text}\n\n")
         self.out.flush()
+        self.printed += 1
         return mid
 
     def request_for(self, line: str) -> Request | None:
+        """What a typed line asks for: a command, or text (a typed number is `choose`'s to read)."""
         chat = Chat(PLATFORM, self.email)
         text = line.strip()
         if not text:
@@ -143,21 +157,69 @@ class ConsoleSession:
         if text.startswith("/"):
             name, _sep, args = text[1:].partition(" ")
             base.kind, base.name, base.args = "command", name, args.strip()
-        elif text.isdigit() and self._buttons and 1 <= int(text) <= len(self._buttons):
-            button, mid = self._buttons[int(text) - 1]
-            base.kind, base.name, base.value, base.message_id, base.args = (
-                "action",
-                button.action,
-                button.value,
-                mid,
-                "",
-            )
         return base
 
+    async def choose(self, number: int) -> Request | str | None:
+        """A typed number: the press of a live button; None when it is the answer to an open form's
+        question (an amount, the number of a choice); else why nothing was pressed."""
+        numbering = self.numbering
+        live = number in numbering.live
+        if live and numbering.live_message == self._latest:  # the buttons right above the prompt
+            return self._press(number)
+        if await self._form_waiting():
+            return None
+        if live:  # the latest message with buttons; a reply without buttons (an article) came after it
+            return self._press(number)
+        await self._identify()
+        with use_language(self.language or self.app.settings.language):
+            return self._not_pressed(number)
+
+    def _press(self, number: int) -> Request:
+        shown = self.numbering.shown[number]
+        return Request(
+            chat=Chat(PLATFORM, self.email),
+            user_id=self.email,
+            kind="action",
+            name=shown.button.action,
+            value=shown.button.value,
+            message_id=shown.message_id,
+        )
+
+    def _not_pressed(self, number: int) -> str:
+        shown, tag = self.numbering.shown.get(number), f"[{number}]"
+        if shown is None:
+            # TRANSLATORS: %(number)s is a button number as the terminal shows it, e.g. [12].
+            said = _("There is no button %(number)s; nothing was pressed.") % {"number": tag}
+        elif shown.message_id == self.numbering.live_message:
+            # TRANSLATORS: %(message)s is the message's title or first line, e.g. “Your open leads”.
+            said = _("%(number)s is no longer on “%(message)s”; nothing was pressed.") % {
+                "number": tag,
+                "message": plain(shown.about),
+            }
+        else:
+            # TRANSLATORS: %(message)s is the earlier message's title or first line, e.g. “Your open leads”.
+            said = _("%(number)s was on an earlier message, “%(message)s”; nothing was pressed.") % {
+                "number": tag,
+                "message": plain(shown.about),
+            }
+        live = ", ".join(f"[{n}] {plain(self.numbering.shown[n].button.label)}" for n in self.numbering.live)
+        if not live:
+            return f"{said} " + _("No button can be pressed now.")
+        # TRANSLATORS: %(buttons)s lists the buttons that can be pressed, e.g. "[7] Claim L-1001, [8] Pass".
+        return f"{said} " + _("Only the buttons of the latest message can be pressed: %(buttons)s.") % {"buttons": live}
+
+    async def _form_waiting(self) -> bool:
+        """Whether a form asked here waits for its answer, as the dispatcher sees it: open, and not left
+        alone long enough to be paused (then the next message is not taken as its answer)."""
+        if self.person_id is None:
+            await self._identify()
+        if self.person_id is None:
+            return False
+        now = self.app.deps.now()
+        state = await Conversations(self.app.uow).current(ChatKey(PLATFORM, self.email, self.person_id), now)
+        return state is not None and (state.updated_at is None or now - state.updated_at < PAUSED_AFTER)
+
     def present(self, items: list[ReplyItem], req: Request) -> None:
-        # New buttons replace the numbered choices; a reply without buttons keeps the earlier ones usable.
-        if any(isinstance(i, (Reply, Edit)) and any(not b.url for b in i.message.buttons) for i in items):
-            self._buttons = []
         for item in items:
             if isinstance(item, Reply):
                 self.show(item.message)
@@ -177,7 +239,17 @@ class ConsoleSession:
         self.out.flush()
 
     async def handle_line(self, line: str) -> None:
-        req = self.request_for(line)
+        text = line.strip()
+        req: Request | None = None
+        if _NUMBER.fullmatch(text):
+            chosen = await self.choose(int(text))
+            if isinstance(chosen, str):
+                self.out.write(f"({chosen})\n\n")
+                self.out.flush()
+                await self.deliver_pushes()
+                return
+            req = chosen
+        req = req or self.request_for(text)
         if req is None:
             return
         items = await self.app.dispatcher.handle(req)
@@ -193,6 +265,7 @@ class ConsoleSession:
         await sender.drain(max_rounds=20)
 
     async def _identify(self) -> None:
+        """Who is chatting, and in which language they read now (/lang may have changed it)."""
         from domain.people import who_is
 
         person = await who_is(self.app.uow, PLATFORM, self.email)
@@ -234,30 +307,26 @@ async def run_chat(
                 )
                 + "\n\n"
             )
-    loop = asyncio.get_running_loop()
+    reader = LineReader(stdin, out, interactive=interactive)
     # At a terminal, pushes (offers, reminders) arrive while the person is idle, as on a phone.
-    pusher = asyncio.create_task(_deliver_while_idle(session)) if interactive else None
+    pusher = asyncio.create_task(_deliver_while_idle(session, reader)) if interactive else None
     try:
-        while True:
-            if interactive:
-                out.write("> ")
-                out.flush()
-            line = await loop.run_in_executor(None, stdin.readline)
-            if not line:
-                break
-            if not interactive:
-                out.write(f"> {line.rstrip()}\n")
+        while (line := await reader.read()) is not None:
             await session.handle_line(line)
     finally:
         warming.cancel()
         if pusher is not None:
             pusher.cancel()
+        reader.close()
 
 
-async def _deliver_while_idle(session: ConsoleSession, every: float = PUSH_POLL_SECONDS) -> None:
+async def _deliver_while_idle(session: ConsoleSession, reader: LineReader, every: float = PUSH_POLL_SECONDS) -> None:
     while True:
         await asyncio.sleep(every)
+        printed = session.printed
         try:
             await session.deliver_pushes()
         except Exception:
             logger.exception("console push delivery failed")
+        if session.printed != printed:
+            reader.reprompt()

@@ -25,7 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from domain.db import UowFactory
 from domain.errors import InvalidInput, NotFound
 from domain.i18n import N_
+from domain.kb import sync
 from domain.kb.models import MAX_QUERY, KbArticle, KbFeedback, KbSearch, KbSentenceVector, KbTicketRequest
+from domain.kb.sync import ImportPlan, ImportSummary
 from domain.models import utcnow
 from domain.people import STAFF_ROLES
 from knowledge_base.articles import Article, load_articles
@@ -38,14 +40,6 @@ STAFF_AUDIENCE = frozenset({"partner", "internal"})
 log = logging.getLogger(__name__)
 INDEX_RECHECK_SECONDS = 30.0
 MODEL_WAIT_SECONDS = 3.0
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    created: int
-    updated: int
-    removed: int
-    unchanged: int
 
 
 @dataclass(frozen=True)
@@ -126,51 +120,30 @@ class KnowledgeBase:
         self._encoding: asyncio.Task[None] | None = None
         self._encoding_since = 0.0
 
-    async def import_dir(self, directory: Path, *, now: dt.datetime) -> ImportSummary:
-        """Validate every file first (ArticleErrors names each bad file); then upsert and prune."""
+    async def plan_import(self, directory: Path) -> ImportPlan:
+        """Validate every file (ArticleErrors names each bad file); then what importing it would do."""
         articles = load_articles(directory)
-        created = updated = unchanged = 0
+        async with self.uow.reader() as uow:
+            return await sync.plan_import(uow.session, articles)
+
+    async def apply_import(self, plan: ImportPlan, *, now: dt.datetime, remove_missing: bool = True) -> ImportSummary:
+        """Write exactly `plan` (ImportPlanChanged when the articles changed since), in one transaction."""
         async with self.uow() as uow:
-            session = uow.session
-            rows = {
-                (r.article_id, r.language): r
-                for r in (await session.scalars(select(KbArticle).where(KbArticle.source == "file"))).all()
-            }
-            for art in articles:
-                row = rows.pop(art.key, None)
-                fields = {
-                    "title": art.title,
-                    "body": art.body,
-                    "tags": list(art.tags),
-                    "aliases": list(art.aliases),
-                    "audience": art.audience,
-                    "extra": dict(art.extra),
-                    "path": art.path,
-                }
-                if row is None:
-                    session.add(
-                        KbArticle(
-                            article_id=art.id,
-                            language=art.language,
-                            source="file",
-                            status="published",
-                            updated_at=now,
-                            **fields,
-                        )
-                    )
-                    created += 1
-                elif any(getattr(row, k) != v for k, v in fields.items() if k != "path"):
-                    for key, value in fields.items():
-                        setattr(row, key, value)
-                    row.updated_at = now
-                    updated += 1
-                else:
-                    unchanged += 1
-            for row in rows.values():
-                await session.delete(row)
+            summary = await sync.apply_import(
+                uow.session, plan.articles, now=now, remove_missing=remove_missing, expected=plan
+            )
             await uow.commit()
         self._version = None
-        return ImportSummary(created, updated, len(rows), unchanged)
+        return summary
+
+    async def import_dir(self, directory: Path, *, now: dt.datetime, remove_missing: bool = True) -> ImportSummary:
+        """Validate every file first (ArticleErrors names each bad file); then upsert and prune."""
+        articles = load_articles(directory)
+        async with self.uow() as uow:
+            summary = await sync.apply_import(uow.session, articles, now=now, remove_missing=remove_missing)
+            await uow.commit()
+        self._version = None
+        return summary
 
     async def _current_version(self) -> tuple[int, Any]:
         async with self.uow.reader() as uow:
