@@ -99,7 +99,9 @@ async def visible(session: AsyncSession, person: PersonView, ref: str) -> Lead:
 class Explanation:
     card: LeadCard
     verdicts: list[Verdict]
-    offered: dict[int, str]
+    offered: dict[int, tuple[str, int, str]]
+    """Per partner, its latest offer: the mode, the round and how the offer ended (`open`, `won`,
+    `lost`, `expired`)."""
 
 
 async def explain(session: AsyncSession, person: PersonView, ref: str, policy: LeadPolicy) -> Explanation:
@@ -118,5 +120,5 @@ async def explain(session: AsyncSession, person: PersonView, ref: str, policy: L
             .order_by(LeadOffer.round)
         )
     ).all()
-    offered = {pid: f"{mode} #{rnd}: {status}" for pid, rnd, status, mode in offers}
+    offered = {pid: (mode, rnd, status) for pid, rnd, status, mode in offers}
     return Explanation(await card_of(session, lead), verdicts, offered)

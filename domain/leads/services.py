@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import partner_names
 from domain.db import read_only, transactional
-from domain.leads import claims, holding, lookup, queries
+from domain.leads import claims, holding, lookup, queries, unclaimed
 from domain.leads.lookup import LeadCard
 from domain.leads.policy import LeadPolicy
 from domain.people import PersonView
@@ -24,6 +25,8 @@ convert = transactional(holding.convert)
 held = read_only(holding.held)
 check_workable = read_only(holding.check_workable)
 explain = read_only(queries.explain)
+unclaimed_leads = read_only(unclaimed.unclaimed)
+matching_partners = read_only(partner_names.matching_partners)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from domain.leads.policy import LeadPolicy
 from domain.sweeps import Sweep
 from handlers.capability import Capability, DemoData, ImportKind, ReportKind, Setting
 from handlers.deps import Deps
-from handlers.leads import assigning, notifications, working
+from handlers.leads import assigning, notifications, unclaimed, working
 from handlers.leads.cards import lead_policy
 from handlers.leads.routes import router
 from handlers.messengers import CAM_CHANNEL_SETTINGS, program_cam_channel
 
-__all__ = ["CAPABILITY", "assigning", "notifications", "working"]
+__all__ = ["CAPABILITY", "assigning", "notifications", "unclaimed", "working"]
 
 DEMO = Path(__file__).resolve().parent / "demo"
 

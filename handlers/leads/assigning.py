@@ -11,6 +11,7 @@ from handlers.deps import Deps
 from handlers.leads.cards import CAM_ROLES, STATUS, lead_policy, split_value, when
 from handlers.leads.routes import router
 from handlers.model import (
+    Button,
     ChatKind,
     Message,
     Notice,
@@ -34,7 +35,7 @@ async def why_command(req: Request, deps: Deps) -> list[ReplyItem]:
         mark = "✓" if v.eligible else "✗"
         reasons = "; ".join(reason_text(r.code, r.ok, r.params) for r in v.reasons if _shown(r.code, r.ok))
         offered = found.offered.get(v.partner_id)
-        history = f" [{offered}]" if offered else ""
+        history = f" — {offer_text(*offered)}" if offered else ""
         items.append(f"{mark} {v.partner_external_id} {v.partner_name} ({v.tier}): {reasons}{history}")
     card = found.card
     return [
@@ -47,6 +48,21 @@ async def why_command(req: Request, deps: Deps) -> list[ReplyItem]:
             )
         )
     ]
+
+
+MODES = {"shark_tank": N_("shark tank"), "round_robin": N_("round robin"), "direct": N_("direct")}
+OFFER_ENDS = {
+    "open": N_("offered in round %(round)s (%(mode)s), still open"),
+    "won": N_("offered in round %(round)s (%(mode)s) and taken by them"),
+    "lost": N_("offered in round %(round)s (%(mode)s); another partner was faster"),
+    "expired": N_("offered in round %(round)s (%(mode)s); the offer ran out"),
+}
+
+
+def offer_text(mode: str, round_: int, status: str) -> str:
+    """How one partner's latest offer went, in a CAM's words."""
+    msgid = OFFER_ENDS.get(status, OFFER_ENDS["open"])
+    return _(msgid) % {"round": round_, "mode": _(MODES[mode]) if mode in MODES else mode}
 
 
 def _shown(code: str, ok: bool) -> bool:
@@ -74,13 +90,33 @@ def reason_text(code: str, ok: bool, params: dict[str, Any]) -> str:
 
 
 @router.command(
-    "assign", roles=CAM_ROLES, help=N_("assign a lead to a partner directly"), usage="/assign LEAD_ID PARTNER_ID"
+    "assign", roles=CAM_ROLES, help=N_("assign a lead to a partner directly"), usage="/assign LEAD_ID PARTNER"
 )
 async def assign_command(req: Request, deps: Deps) -> list[ReplyItem]:
-    parts = req.args.split()
+    """The partner by id, or by name or part of it: one match assigns, several ask which one."""
+    assert req.person is not None
+    parts = req.args.split(maxsplit=1)
     if len(parts) != 2:
-        raise InvalidInput(N_("Use /assign LEAD_ID PARTNER_ID, like /assign L-1001 P-ACME"))
-    return await _assign(req, deps, parts[0], parts[1])
+        raise InvalidInput(N_("Use /assign LEAD_ID PARTNER, like /assign L-1001 Acme"))
+    ref, typed = parts
+    choices = await services.matching_partners(deps.uow, req.person, typed)
+    if len(choices) == 1:
+        return await _assign(req, deps, ref, choices[0].external_id)
+    if not choices:
+        return [
+            Reply(Message(text=_("No partner of yours matches “%(typed)s”. /partners lists them.") % {"typed": typed}))
+        ]
+    return [
+        Reply(
+            Message(
+                text=_("Which partner should get %(lead)s?") % {"lead": ref},
+                buttons=[
+                    Button(f"{choice.name} ({choice.external_id})", "lead.assign", f"{ref}:{choice.external_id}")
+                    for choice in choices
+                ],
+            )
+        )
+    ]
 
 
 # CAM alerts with these buttons go to the CAM channel (PARTNERBOT_SLACK_CAM_CHANNEL or the partner's own
