@@ -298,11 +298,50 @@ async def _close(req: Request, deps: Deps, outcome: str) -> list[ReplyItem]:
     return [Notice(said % {"ref": deal.ref})]
 
 
+# Marking a deal won accrues commission and tells the partner; lost ends its protection. Neither can be
+# taken back in chat, so each asks first, like releasing a lead.
+CLOSE_QUESTIONS = {
+    "won": N_("Mark %(ref)s won? Its commission is accrued at once and the partner is told."),
+    "lost": N_("Mark %(ref)s lost? Its protection ends and the partner is told."),
+}
+CLOSE_YES = {"won": N_("Yes, mark it won"), "lost": N_("Yes, mark it lost")}
+
+
+def _ask_close(req: Request, outcome: str) -> list[ReplyItem]:
+    ref = req.value
+    return [
+        Reply(
+            Message(
+                text=_(CLOSE_QUESTIONS[outcome]) % {"ref": ref},
+                buttons=[
+                    Button(_(CLOSE_YES[outcome]), f"deal.{outcome}_confirm", ref, style="danger"),
+                    Button(_("Cancel"), "deal.keep", ref),
+                ],
+            )
+        )
+    ]
+
+
 @router.action("deal.won", roles=CAM_ROLES, chats=CAM_CHATS, private=False)
 async def won_action(req: Request, deps: Deps) -> list[ReplyItem]:
-    return await _close(req, deps, "won")
+    return _ask_close(req, "won")
 
 
 @router.action("deal.lost", roles=CAM_ROLES, chats=CAM_CHATS, private=False)
 async def lost_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    return _ask_close(req, "lost")
+
+
+@router.action("deal.won_confirm", roles=CAM_ROLES, chats=CAM_CHATS, private=False)
+async def won_confirmed(req: Request, deps: Deps) -> list[ReplyItem]:
+    return await _close(req, deps, "won")
+
+
+@router.action("deal.lost_confirm", roles=CAM_ROLES, chats=CAM_CHATS, private=False)
+async def lost_confirmed(req: Request, deps: Deps) -> list[ReplyItem]:
     return await _close(req, deps, "lost")
+
+
+@router.action("deal.keep", roles=CAM_ROLES, chats=CAM_CHATS, private=False)
+async def keep_action(req: Request, deps: Deps) -> list[ReplyItem]:
+    return [Notice(_("Nothing changed."))]

@@ -117,6 +117,16 @@ class World:
         await self.slack_post(interaction_body(payload))
         self.transcript.flush()
 
+    def asked(self, action: str) -> dict[str, Any]:
+        """The last message the fake Slack got with a button `action` (a confirmation question)."""
+        for call in reversed(self.slack.calls):
+            blocks = call.params.get("blocks")
+            blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+            for block in blocks or []:
+                if block.get("type") == "actions" and any(e["action_id"] == action for e in block["elements"]):
+                    return {"blocks": blocks, "text": call.params.get("text", ""), "ts": call.params.get("ts", "")}
+        raise AssertionError(f"no message with {action}")
+
     async def deliver(self) -> None:
         await self.app.sender().drain()
         self.transcript.flush()
@@ -237,6 +247,9 @@ async def test_a_claimed_lead_becomes_a_paid_commission(
 
         t.step("the CRM says won: Carla marks it won in the channel; the commission accrues at gold's 10 %")
         await w.carla_presses("deal.won", w.alert())
+        question = w.asked("deal.won_confirm")  # irreversible: asked first, nothing accrued yet
+        assert "Mark D-000001 won?" in html.unescape(question["text"])
+        await w.carla_presses("deal.won_confirm", question)
         await w.deliver()
         assert any("is won" in text and "7,200.00" in text for text in w.ana_texts()[-2:])
 

@@ -161,8 +161,13 @@ async def test_report_deals_as_table_csv_json_and_chart(chats: ChatFactory, tmp_
 
     ref = await _approved(chats)
     carla = await chats.linked(CARLA)
-    await carla.press("deal.won", ref)
+    asked = await carla.press("deal.won", ref)
+    assert [b.action for b in asked.buttons] == ["deal.won_confirm", "deal.keep"]
+    assert "Nothing changed" in (await carla.press("deal.keep", ref)).text
     kind = report_kinds()["deals"]
+    async with chats.app.uow.reader() as uow:
+        assert (await kind.rows(uow.session, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))[0].won == 0  # only asked
+    await carla.press("deal.won_confirm", ref)
     async with chats.app.uow.reader() as uow:
         rows = await kind.rows(uow.session, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     acme = rows[0]
