@@ -106,6 +106,23 @@ async def issue_code(session: AsyncSession, email: str, now: dt.datetime) -> Iss
     return IssuedCode(code=code, expires_at=expires, person_name=person.name)
 
 
+async def invitation_code(session: AsyncSession, person: Person, now: dt.datetime) -> str:
+    """A code to hand this person: one still valid for at least a day, else a fresh one, so that
+    repeated alerts about the same person do not each mint a new credential."""
+    live = await session.scalar(
+        select(LinkCode.code)
+        .where(
+            LinkCode.person_id == person.id,
+            LinkCode.used_at.is_(None),
+            LinkCode.expired_at.is_(None),
+            LinkCode.expires_at > now + dt.timedelta(days=1),
+        )
+        .order_by(LinkCode.expires_at.desc())
+        .limit(1)
+    )
+    return live or (await issue_code(session, person.email, now)).code
+
+
 async def redeem_code(
     session: AsyncSession,
     code: str,

@@ -25,8 +25,10 @@ from domain.leads.events import (
     OfferClosed,
 )
 from domain.leads.models import LeadOffer
+from domain.linking import invitation_code
+from domain.models import Partner, Person
 from domain.outbox import Push, enqueue_many
-from domain.people import linked_partner_people
+from domain.people import PARTNER_ROLES, by_email, linked_partner_people
 
 WON = "lead.won"
 
@@ -39,6 +41,7 @@ def offer_ref(lead_id: int, round_: int) -> str:
 @notifies(LeadOffered)
 async def offer_to_partners(session: AsyncSession, event: LeadOffered, now: dt.datetime) -> int:
     payload = {**event.facts.offer(), "expires_at": event.expires_at.isoformat()}
+    reached = await linked_partner_people(session, event.partner_ids)
     pushes = [
         Push(
             key=f"lead.offer:{event.lead_id}:{event.round}:{person_id}",
@@ -48,9 +51,54 @@ async def offer_to_partners(session: AsyncSession, event: LeadOffered, now: dt.d
             ref_key=offer_ref(event.lead_id, event.round),
             urgent=True,  # goes ahead of a deferred reminder to the same person (outbox.claim_due)
         )
-        for person_id, _partner in await linked_partner_people(session, event.partner_ids)
+        for person_id, _partner in reached
     ]
+    if event.facts.priority in TIME_CRITICAL:
+        pushes += await _invite_unreachable(session, event, now, {partner for _person, partner in reached})
     return await enqueue_many(session, pushes, now=now)
+
+
+TIME_CRITICAL = ("hot",)
+
+
+async def _invite_unreachable(
+    session: AsyncSession, event: LeadOffered, now: dt.datetime, reached: set[int]
+) -> list[Push]:
+    """A hot offer to a partner none of whose people the bot can write to yet (imported, but nobody
+    has opened the bot) would lapse unseen: its CAM is told whom to invite, with their link codes.
+    By direct message only, since a link code lets whoever holds it act as that person."""
+    unreachable = [pid for pid in event.partner_ids if pid not in reached]
+    if not unreachable:
+        return []
+    partners = (await session.scalars(select(Partner).where(Partner.id.in_(unreachable)))).all()
+    pushes = []
+    for partner in partners:
+        people = (
+            await session.scalars(
+                select(Person)
+                .where(Person.partner_id == partner.id, Person.role.in_(PARTNER_ROLES))
+                .order_by(Person.id)
+            )
+        ).all()
+        if not people:
+            continue
+        invite = [
+            {"name": p.name, "email": p.email, "code": await invitation_code(session, p, now)} for p in people[:5]
+        ]
+        cam = await by_email(session, partner.cam_email) if partner.cam_email else None
+        cams = [{"person_id": cam.id}] if cam else await fallback_cams(session, partner.region)
+        payload = {**event.facts.full(), "partner": partner.name, "invite": invite}
+        pushes += [
+            Push(
+                key=f"lead.invite:{event.lead_id}:{event.round}:{partner.id}:{target_key(target)}",
+                kind="lead.cam_invite",
+                payload=payload,
+                urgent=True,
+                **target,
+            )
+            for target in cams
+        ]
+    return pushes
 
 
 @notifies(LeadAssigned)

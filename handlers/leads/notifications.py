@@ -123,3 +123,27 @@ def render_cam_alert(payload: dict[str, Any], person: PersonView | None) -> Mess
         buttons=buttons,
         footer=_("Ask /why %(lead)s to see each partner's eligibility.") % params,
     )
+
+
+def grouped(code: str) -> str:
+    """`ABCDE-FGHJK`: easier to read out on a call; typed with or without the dash."""
+    return f"{code[:5]}-{code[5:]}" if len(code) == 10 else code
+
+
+@router.notification("lead.cam_invite")
+def render_cam_invite(payload: dict[str, Any], person: PersonView | None) -> Message:
+    """A hot offer went to a partner nobody of which has opened the bot yet: whom to invite, and how."""
+    params = {"lead": payload.get("lead", ""), "partner": payload.get("partner", "")}
+    return Message(
+        title=_("Hot lead %(lead)s: nobody at %(partner)s can be reached yet") % params,
+        text=_(
+            "They were offered it, but nobody there has opened the bot, so the offer will lapse unseen. "
+            "Invite them: each one sends /start with their code to the bot."
+        ),
+        items=[
+            _("%(name)s (%(email)s): code %(code)s")
+            % {"name": who.get("name", ""), "email": who.get("email", ""), "code": grouped(str(who.get("code", "")))}
+            for who in payload.get("invite", [])
+        ],
+        fields=[(k, v) for k, v in [(_("Company"), payload.get("company") or ""), *public_fields(payload)] if v],
+    )

@@ -4,8 +4,8 @@ picker when several fit, and `why` in a CAM's words rather than field names."""
 from __future__ import annotations
 
 from bot.app import App
-from tests.chat import ChatFactory, Clock
-from tests.leads.helpers import import_leads, lead, lead_row, partner_id
+from tests.chat import ChatFactory, Clock, FakeChat
+from tests.leads.helpers import import_leads, lead, lead_row, outbox, partner_id
 
 
 async def test_unclaimed_lists_waiting_and_run_out_leads_with_why(app: App, chats: ChatFactory, clock: Clock) -> None:
@@ -59,3 +59,32 @@ async def test_why_says_how_each_offer_went_in_words(app: App, chats: ChatFactor
     assert "offered in round 1 (shark tank) and taken by them" in why
     assert "another partner was faster" in why
     assert "shark_tank" not in why and "#1" not in why
+
+
+async def test_a_hot_offer_to_a_partner_nobody_can_reach_tells_its_cam_whom_to_invite(
+    app: App, chats: ChatFactory
+) -> None:
+    """Ana (Acme) has opened the bot; nobody at Globex has. A hot offer would lapse unseen at Globex, so
+    Carla hears whom to invite there, with link codes, by direct message; the code links at once."""
+    await chats.linked("ana@acme.example")
+    carla = await chats.linked("carla.cam@vendor.example")
+    await import_leads(app, [lead_row("HOT-1"), lead_row("WARM-1", priority="warm")])
+    invites = await outbox(app, "lead.cam_invite")
+    assert len(invites) == 1  # a warm lead can wait for them; the hot one cannot
+    assert invites[0].person_id is not None and invites[0].chat_id is None  # to Carla herself, not a channel
+    payload = invites[0].payload
+    assert payload["lead"] == "HOT-1" and payload["partner"] == "Globex Managed Services"
+    assert {who["email"] for who in payload["invite"]} == {"ben@globex.example", "gwen@globex.example"}
+    await chats.deliver()
+    shown = [m.message.plain_text() for m in chats.transport.to(carla.chat.chat_id)]
+    (text,) = [t for t in shown if "nobody at Globex Managed Services can be reached yet" in t]
+    ben_code = next(who["code"] for who in payload["invite"] if who["email"] == "ben@globex.example")
+    assert f"{ben_code[:5]}-{ben_code[5:]}" in text  # grouped for reading out; typed either way
+
+    await import_leads(app, [lead_row("HOT-2")])  # another hot lead: the same codes, not new ones
+    again = [row for row in await outbox(app, "lead.cam_invite") if row.payload["lead"] == "HOT-2"]
+    assert {w["code"] for w in again[0].payload["invite"]} == {w["code"] for w in payload["invite"]}
+
+    ben = FakeChat(app, "", "telegram", "5151")
+    assert "Welcome, Ben Carter" in (await ben.send(f"/start {ben_code[:5]}-{ben_code[5:]}")).text
+    assert "HOT-1" in (await ben.command("leads")).text  # the offer is there for him now
