@@ -68,6 +68,15 @@ class Formats:
         return json_report(self.report, self.key, rows, since)
 
 
+def count_axis(ax: Any, label: str) -> None:
+    """A y axis of counts: whole numbers only (no "2.5 tickets"), starting at zero."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel(label)
+
+
 def percent_chart(path: Path, labels: Sequence[str], values: Sequence[float], *, ylabel: str, title: str) -> Path:
     """One bar of 0–100 % per label, as a PNG: the reports that chart a share (activation, action rates)."""
     import matplotlib

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.leads.models import LeadEvent
 from domain.models import Partner
-from domain.reporting import Formats
+from domain.reporting import Formats, count_axis
 
 
 @dataclass
@@ -101,7 +101,7 @@ def chart(rows: list[PartnerLeadStats], path: Path, title: str = "Leads by partn
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [r.partner_id for r in rows] or ["(none)"]
+    labels = [r.partner for r in rows] or ["(none)"]
     series = (("offered", "#8da0cb"), ("claimed", "#66c2a5"), ("reclaims", "#fc8d62"), ("converted", "#e78ac3"))
     width = 0.8 / len(series)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.2 * len(labels)), 4.0))
@@ -110,7 +110,7 @@ def chart(rows: list[PartnerLeadStats], path: Path, title: str = "Leads by partn
         ax.bar([i + n * width - 0.4 + width / 2 for i in range(len(labels))], values, width, label=key, color=color)
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=30, ha="right")
-    ax.set_ylabel("leads")
+    count_axis(ax, "leads")
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.kb.models import KbSearch
-from domain.reporting import Formats
+from domain.reporting import Formats, count_axis
 from domain.tickets.models import Ticket
 from domain.tickets.sla import CATEGORIES
 
@@ -151,7 +151,7 @@ def chart(rows: list[SupportStats], path: Path, title: str = "Support by categor
     ax.bar(range(len(labels)), kept, 0.35, label="resolution SLA kept", color="#66c2a5")
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=30, ha="right")
-    ax.set_ylabel("tickets")
+    count_axis(ax, "tickets")
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()

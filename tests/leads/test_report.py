@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -60,3 +61,31 @@ def test_cli_report_formats_and_chart(sqlite_url: str, tmp_path: Path) -> None:
     assert done.exit_code == 0 and chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert runner.invoke(cli, ["--database-url", sqlite_url, "report", "leads", "--since", "soon"]).exit_code == 2
     assert runner.invoke(cli, ["--database-url", sqlite_url, "report", "leads", "--format", "xml"]).exit_code == 2
+
+
+def test_the_leads_chart_names_partners_and_counts_in_whole_numbers(tmp_path: Path, monkeypatch: Any) -> None:
+    """A CAM reads partner names, not ids, and no "2.5 leads" tick on a chart of a few leads."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.axes import Axes
+
+    from domain.leads.reports import PartnerLeadStats, chart
+
+    seen: dict[str, Any] = {}
+    labels_of, save = Axes.set_xticklabels, matplotlib.figure.Figure.savefig
+
+    def spy_labels(self: Axes, labels: Any, *args: Any, **kwargs: Any) -> Any:
+        seen["labels"] = list(labels)
+        return labels_of(self, labels, *args, **kwargs)
+
+    def spy_save(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen["ticks"] = list(self.axes[0].get_yticks())
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "set_xticklabels", spy_labels)
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", spy_save)
+    rows = [PartnerLeadStats("P-ACME", "Acme Cloud Resellers", offered=3, claimed=1)]
+    chart(rows, tmp_path / "leads.png")
+    assert seen["labels"] == ["Acme Cloud Resellers"]
+    assert seen["ticks"] and all(float(t).is_integer() and t >= 0 for t in seen["ticks"])
