@@ -53,6 +53,7 @@ class SharedPacer:
     ) -> None:
         self._uow = uow
         self._clock = clock
+        self._known: set[str] = set()  # keys whose rows exist; only a key's first use creates it
         # On PostgreSQL a reservation is one statement in autocommit (see domain.coordination.pacing).
         self._autocommit = (
             engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -63,7 +64,7 @@ class SharedPacer:
     async def _reserve(self, limits: list[tuple[str, float]]) -> float:
         if self._autocommit is not None:
             async with self._autocommit.connect() as connection:
-                return await pacing.reserve_in_one_statement(connection, limits, self._clock())
+                return await pacing.reserve_in_one_statement(connection, limits, self._clock(), known=self._known)
         async with self._uow() as uow:
             start = await pacing.reserve(uow.session, limits, self._clock())
             await uow.commit()

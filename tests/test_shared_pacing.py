@@ -123,3 +123,22 @@ def test_four_processes_fit_in_postgresqls_default_connections(clock: Clock) -> 
     assert most == 20 and 4 * most <= 100 - 3
     small = make_app(url, clock, PARTNERBOT_DATABASE_POOL_SIZE="8").engine.sync_engine.pool
     assert small.size() + small._max_overflow == 8  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+async def test_one_statement_reservations_move_each_key_on_once_even_for_new_keys(postgres_url: str) -> None:
+    """Every direct message is a new chat key: its first reservation must not move the bot-wide key
+    twice (a statement that found only the old key, then a retry, halved the rate once)."""
+    engine = create_engine(postgres_url).execution_options(isolation_level="AUTOCOMMIT")
+    known: set[str] = set()
+    try:
+        async with engine.connect() as connection:
+            starts = [
+                await pacing.reserve_in_one_statement(
+                    connection, [("bot", 0.05), (f"chat:{n}", 1.0)], 500.0, known=known
+                )
+                for n in range(4)
+            ]
+    finally:
+        await engine.dispose()
+    assert starts == pytest.approx([500.0, 500.05, 500.10, 500.15])

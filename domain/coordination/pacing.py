@@ -68,19 +68,24 @@ _RESERVE = text(
 
 
 async def reserve_in_one_statement(
-    connection: AsyncConnection, limits: Sequence[tuple[str, float]], now: float
+    connection: AsyncConnection, limits: Sequence[tuple[str, float]], now: float, *, known: set[str] | None = None
 ) -> float:
-    """`reserve` as one statement on a PostgreSQL connection in autocommit."""
+    """`reserve` as one statement on a PostgreSQL connection in autocommit.
+
+    Rows must exist before the statement runs (a statement that found only some of its keys would
+    already have moved those on): keys not in `known` are created first, and added to it."""
     intervals = dict(sorted(limits))
     if not intervals:
         return now
-    parameters = {"keys": list(intervals), "steps": list(intervals.values()), "now": now}
-    starts = (await connection.execute(_RESERVE, parameters)).scalars().all()
-    if len(starts) < len(intervals):  # a key seen for the first time: create its row, then reserve
+    new = [key for key in intervals if known is None or key not in known]
+    if new:
         await connection.execute(
             pg_insert(PaceSlot)
-            .values([{"key": key, "next_free": 0.0} for key in intervals])
+            .values([{"key": key, "next_free": 0.0} for key in new])
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        starts = (await connection.execute(_RESERVE, parameters)).scalars().all()
+        if known is not None:
+            known.update(new)
+    parameters = {"keys": list(intervals), "steps": list(intervals.values()), "now": now}
+    starts = (await connection.execute(_RESERVE, parameters)).scalars().all()
     return float(starts[0])
