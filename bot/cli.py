@@ -116,14 +116,14 @@ async def _first_contact(application: Any, url: str) -> None:
     """Migrate, turning "the database cannot be reached" into one line an operator can act on."""
     from sqlalchemy.exc import DBAPIError, OperationalError
 
-    from bot.config import _without_password
+    from bot.config import without_password
 
     try:
         await application.migrate()
     except (OSError, DBAPIError) as exc:  # refused, unknown host, no such database, wrong password, no folder
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
         hint = " (is the server running, and the URL right?)" if isinstance(exc, (OSError, OperationalError)) else ""
-        raise UsageError(f"cannot use the database at {_without_password(url)}: {reason}{hint}") from None
+        raise UsageError(f"cannot use the database at {without_password(url)}: {reason}{hint}") from None
 
 
 @asynccontextmanager

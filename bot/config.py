@@ -14,10 +14,8 @@ from domain.calendar import is_valid_timezone, load_holidays, parse_business_hou
 LANGUAGES = ("en", "de", "ja", "pt_BR")
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
     """A URL as it may be printed: `postgresql+asyncpg://user:***@host/db`."""
-    import re
-
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
@@ -72,7 +70,7 @@ class Settings(BaseSettings):
         scheme = value.split("://", 1)[0].lower() if "://" in value else ""
         if scheme in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
             fixed = "postgresql+asyncpg://" + value.split("://", 1)[1]
-            raise ValueError(f"{scheme}:// needs the async driver: use {_without_password(fixed)}")
+            raise ValueError(f"{scheme}:// needs the async driver: use {without_password(fixed)}")
         if scheme == "sqlite":
             raise ValueError("sqlite:// needs the async driver: use sqlite+aiosqlite:///path/to/partnerbot.db")
         if scheme not in ("postgresql+asyncpg", "sqlite+aiosqlite"):

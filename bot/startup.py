@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.app import App
-from bot.config import _without_password
+from bot.config import without_password
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def _database(app: App) -> str:
     if app.engine.dialect.name == "sqlite":
         return f"SQLite ({url.split(':///', 1)[-1]}), one process; pushes paced in this process"
     return (
-        f"PostgreSQL ({_without_password(url)}), up to {app.settings.database_pool_size} connections in this "
+        f"PostgreSQL ({without_password(url)}), up to {app.settings.database_pool_size} connections in this "
         "process; pushes paced across processes through the database"
     )
 
