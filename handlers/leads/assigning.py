@@ -54,7 +54,7 @@ MODES = {"shark_tank": N_("shark tank"), "round_robin": N_("round robin"), "dire
 OFFER_ENDS = {
     "open": N_("offered in round %(round)s (%(mode)s), still open"),
     "won": N_("offered in round %(round)s (%(mode)s) and taken by them"),
-    "lost": N_("offered in round %(round)s (%(mode)s); another partner was faster"),
+    "lost": N_("offered in round %(round)s (%(mode)s); it went to another partner"),
     "expired": N_("offered in round %(round)s (%(mode)s); the offer ran out"),
 }
 
