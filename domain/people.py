@@ -91,6 +91,24 @@ async def by_identity(session: AsyncSession, platform: str, user_id: str) -> Per
     return (await session.scalars(query)).unique().first()
 
 
+async def by_identities(session: AsyncSession, platform: str, user_ids: Iterable[str]) -> dict[str, PersonView]:
+    """`by_identity` for many accounts in one query, keyed by account: a batch of updates' senders."""
+    wanted = set(user_ids)
+    if not wanted:
+        return {}
+    match = select(Identity.person_id).where(
+        Identity.platform == platform, Identity.external_id.in_(wanted), Identity.linked_at.is_not(None)
+    )
+    people = (await session.scalars(_person_query().where(Person.id.in_(match.scalar_subquery())))).unique().all()
+    found: dict[str, PersonView] = {}
+    for person in people:
+        view = view_of(person)
+        for account in person.identities:
+            if account.platform == platform and account.external_id in wanted and account.linked_at is not None:
+                found[account.external_id] = view
+    return found
+
+
 async def identity(session: AsyncSession, platform: str, user_id: str) -> Identity | None:
     query = select(Identity).where(Identity.platform == platform, Identity.external_id == user_id)
     return (await session.scalars(query)).first()

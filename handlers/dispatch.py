@@ -84,13 +84,15 @@ class Dispatcher:
         """The commands this person may use, for `help` and for suggestions."""
         return [r for r in self.commands.values() if r.help and r.allows(person)]
 
-    async def handle(self, req: Request) -> list[ReplyItem]:
+    async def handle(self, req: Request, *, person: PersonView | None = None) -> list[ReplyItem]:
+        """`person`: the sender, when the surface already looked them up for this very update (in the
+        transaction that recorded it, which saves a read per update); None to look them up here."""
         # Control characters (a NUL byte above all, which PostgreSQL refuses in text) never reach a handler.
         req.args, req.value = forms.strip_controls(req.args), forms.strip_controls(req.value)
         req.values = {k: forms.strip_controls(v) for k, v in req.values.items()}
         set_language(req.platform_language or self.deps.default_language)
         try:
-            req.person = await self._resolve_person(req)
+            req.person = person if person is not None else await self._resolve_person(req)
             if req.person is not None:
                 set_language(req.person.language or self.deps.default_language)
             return await self._route(req)

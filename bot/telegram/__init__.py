@@ -20,12 +20,12 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 from telegram import Bot, Update
 from telegram import error as tg
-from telegram.request import HTTPXRequest
 
 from bot import metrics
 from bot.app import App
 from bot.leases import run_leased
 from bot.telegram.commands import publish_commands
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.polling import POLL_TIMEOUT, run_polling
 from bot.telegram.requests import PLATFORM, Translator
 from bot.telegram.transport import TelegramTransport
@@ -38,15 +38,25 @@ logger = logging.getLogger(__name__)
 POLLING_LEASE = "telegram polling"
 
 
+class _Bot(Bot):
+    """PTB's Bot, except that shutting down always closes its connection pools: PTB skips that for a
+    Bot whose start-up getMe never succeeded, and ours are open by then (and warn if left so)."""
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        await asyncio.gather(*(request.shutdown() for request in self._request))
+
+
 def make_bot(token: str, api_url: str) -> Bot:
-    """A Bot whose calls go to {api_url}/bot{token}/{method}; long polls get their own connection."""
+    """A Bot whose calls go to {api_url}/bot{token}/{method} over aiohttp (`bot.telegram.http` says
+    why not PTB's httpx); long polls get their own connection."""
     root = api_url.rstrip("/")
-    return Bot(
+    return _Bot(
         token,
         base_url=f"{root}/bot",
         base_file_url=f"{root}/file/bot",
-        request=HTTPXRequest(connection_pool_size=128, read_timeout=15.0, pool_timeout=10.0),
-        get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=POLL_TIMEOUT + 10.0),
+        request=AiohttpRequest(connection_pool_size=128, read_timeout=15.0, pool_timeout=10.0),
+        get_updates_request=AiohttpRequest(connection_pool_size=1, read_timeout=POLL_TIMEOUT + 10.0),
     )
 
 
@@ -104,11 +114,13 @@ class TelegramAdapter:
         if incoming is None:
             metrics.UPDATES.labels(PLATFORM, "ignored").inc()
             return None
-        if not await self.processor.log.first_time(update.update_id):
+        sender = incoming.request.user_id if incoming.request is not None else None
+        fresh, person = await self.processor.log.first_time(update.update_id, sender)
+        if not fresh:
             metrics.UPDATES.labels(PLATFORM, "duplicate").inc()
             logger.info("telegram update %s seen before; ignored", update.update_id)
             return None
-        return self.processor.process(update, incoming)
+        return self.processor.process(update, incoming, person)
 
     def spawn(self, work: Coroutine[Any, Any, str]) -> asyncio.Task[str]:
         """Keep a reference, so work that outlives its webhook request is neither collected nor lost."""

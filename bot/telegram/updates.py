@@ -24,7 +24,8 @@ from bot.message_refs import ref_key_of
 from bot.telegram.requests import PLATFORM, Incoming
 from bot.telegram.transport import TelegramTransport
 from bot.transport import DeliveryError, MessageGone, RetryAfter, TransientError
-from domain.updates import first_deliveries
+from domain.people import PersonView
+from domain.updates import first_deliveries_from
 from handlers.errors import unexpected_reply
 from handlers.model import (
     CloseForm,
@@ -41,6 +42,9 @@ from handlers.model import (
 
 logger = logging.getLogger(__name__)
 
+Admission = tuple[bool, PersonView | None]
+"""Whether an update is new, and its sender as looked up when it was recorded."""
+
 REPLY_ATTEMPTS = 3
 MAX_REPLY_WAIT = 30.0
 """A 429 asking for longer than this is not waited out inside an update; the reply is dropped, logged."""
@@ -51,22 +55,25 @@ def _insert(app: App) -> Any:
 
 
 class UpdateLog:
-    """Records update ids before handling, batching concurrent ones into one INSERT (group commit).
+    """Records update ids before handling, batching concurrent ones into one INSERT (group commit), and
+    reads who sent them in the same transaction.
 
-    Under load one statement and one commit then serve many updates instead of one each, which is
-    most of the database cost of an update that only asks for `/help`.
+    Under load one transaction then serves many updates instead of two each (the record, then the
+    dispatcher's look-up of the person), which is most of the database cost of an update that only
+    asks for `/help`.
     """
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self._waiting: list[tuple[str, asyncio.Future[bool]]] = []
+        self._waiting: list[tuple[str, str | None, asyncio.Future[Admission]]] = []
         self._flushing = False
         self._task: asyncio.Task[None] | None = None
 
-    async def first_time(self, update_id: int) -> bool:
-        """False when the id was recorded before, by this process or by another one."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((str(update_id), future))
+    async def first_time(self, update_id: int, sender: str | None = None) -> Admission:
+        """Whether the id is new (False when recorded before, by this process or by another one) and,
+        for a new one, the person whose linked account `sender` is (None when nobody's)."""
+        future: asyncio.Future[Admission] = asyncio.get_running_loop().create_future()
+        self._waiting.append((str(update_id), sender, future))
         if not self._flushing:
             self._flushing = True
             self._task = asyncio.ensure_future(self._flush())
@@ -77,21 +84,22 @@ class UpdateLog:
             while self._waiting:
                 batch, self._waiting = self._waiting, []
                 try:
-                    fresh = await self._record({key for key, _ in batch})
+                    fresh, people = await self._record({key: sender for key, sender, _ in batch})
                 except Exception as exc:
-                    for _, future in batch:
+                    for _, _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
                     continue
-                for key, future in batch:
+                for key, sender, future in batch:
                     if not future.done():
-                        future.set_result(key in fresh)
+                        new = key in fresh
+                        future.set_result((new, people.get(sender) if new and sender else None))
                     fresh.discard(key)  # the same id twice in one batch: only the first is new
         finally:
             self._flushing = False
 
-    async def _record(self, keys: set[str]) -> set[str]:
-        return await first_deliveries(self.app.uow, PLATFORM, keys, self.app.deps.now())
+    async def _record(self, senders: dict[str, str | None]) -> tuple[set[str], dict[str, PersonView]]:
+        return await first_deliveries_from(self.app.uow, PLATFORM, senders, self.app.deps.now())
 
 
 async def _with_retries(call: Callable[[], Awaitable[Any]], what: str) -> Any:
@@ -119,8 +127,10 @@ class UpdateProcessor:
         self.transport = transport
         self.log = UpdateLog(app)
 
-    async def process(self, update: Update, incoming: Incoming) -> str:
-        """Handle an update already known to be new; returns the outcome for metrics and logs."""
+    async def process(self, update: Update, incoming: Incoming, sender: PersonView | None = None) -> str:
+        """Handle an update already known to be new; returns the outcome for metrics and logs.
+
+        `sender` is the person as read when the update was recorded; None has the dispatcher look."""
         started = time.perf_counter()
         outcome = "handled"
         answered = incoming.callback_query_id is None
@@ -131,7 +141,7 @@ class UpdateProcessor:
                 key = await ref_key_of(self.app.uow, PLATFORM, request.chat.chat_id, incoming.replied_to)
                 incoming = dataclasses.replace(incoming, request=dataclasses.replace(request, reply_to=key))
             if incoming.request is not None:
-                items = await self.app.dispatcher.handle(incoming.request)
+                items = await self.app.dispatcher.handle(incoming.request, person=sender)
             if not answered:
                 answered = True
                 await self._answer(incoming.callback_query_id or "", items)
