@@ -93,15 +93,18 @@ class IssuedCode:
     person_name: str
 
 
-async def issue_code(session: AsyncSession, email: str, now: dt.datetime) -> IssuedCode:
-    """Issue a fresh single-use code; older unused codes of that person stay valid until they expire."""
+async def issue_code(session: AsyncSession, email: str, now: dt.datetime, *, invites: bool = True) -> IssuedCode:
+    """Issue a fresh single-use code; older unused codes of that person stay valid until they expire.
+
+    `invites`: handing the code out invites the person (the link reminder counts from then); a code
+    only put in a CAM's hands to pass on (`invitation_code`) does not, since the CAM may not use it."""
     person = await by_email(session, email)
     if person is None:
         raise InvalidInput(N_("Nobody with the email %(email)s is in the program."), email=email)
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     expires = now + CODE_VALIDITY
     session.add(LinkCode(code=code, person_id=person.id, created_at=now, expires_at=expires))
-    if person.invited_at is None or person.linked_at is None:
+    if invites and (person.invited_at is None or person.linked_at is None):
         person.invited_at = person.invited_at or now
     return IssuedCode(code=code, expires_at=expires, person_name=person.name)
 
@@ -120,7 +123,7 @@ async def invitation_code(session: AsyncSession, person: Person, now: dt.datetim
         .order_by(LinkCode.expires_at.desc())
         .limit(1)
     )
-    return live or (await issue_code(session, person.email, now)).code
+    return live or (await issue_code(session, person.email, now, invites=False)).code
 
 
 async def redeem_code(
