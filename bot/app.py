@@ -151,7 +151,7 @@ def _deliver_now(application: App) -> Callable[[int, str], Awaitable[None]]:
         if transport is None:
             return
         try:
-            await application.sender({platform: transport}, person_id=person_id).drain(max_rounds=3)
+            await application.sender({platform: transport}, person_id=person_id, at_once=True).drain()
         except Exception:
             logger.exception("delivering queued answers to person %s at once failed", person_id)
 

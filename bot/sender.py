@@ -25,7 +25,11 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from bot import message_refs, metrics
 from bot.outcomes import Outcomes
@@ -36,7 +40,7 @@ from domain import outbox
 from domain.calendar import BusinessCalendar, parse_quiet_hours
 from domain.db import UowFactory
 from domain.i18n import _, use_language
-from domain.models import OutboxMessage
+from domain.models import MessageRef, OutboxMessage, Person
 from domain.people import PersonView, by_id, view_of
 from handlers.dispatch import Dispatcher
 from handlers.model import Message
@@ -45,12 +49,25 @@ logger = logging.getLogger(__name__)
 UNREACHABLE_FOR = dt.timedelta(days=7)
 NO_TRANSPORT_RECHECK = dt.timedelta(minutes=5)
 RECOVER_EVERY = 30.0  # seconds between looks for leases held by dead senders
+AFTER_ANSWER: ContextVar[list[Sender] | None] = ContextVar("partnerbot_after_answer", default=None)
+"""Set by a surface that answers the person first: an `at_once` sender drained meanwhile waits in it,
+and the surface drains it right after the answer is out (the rows are committed either way)."""
 
 
 @dataclass(frozen=True)
 class Target:
     platform: str
     chat_id: str
+
+
+@dataclass
+class Found:
+    """What delivering a row needs from the database: who, where, and the messages it edits or answers."""
+
+    person: PersonView | None
+    target: Target | None
+    shown: str | None = None
+    root: str | None = None
 
 
 def _utcnow() -> dt.datetime:
@@ -81,6 +98,7 @@ class Sender:
         pacer: Pacer | SharedPacer | None = None,
         concurrency: int = 64,
         person_id: int | None = None,
+        at_once: bool = False,
     ) -> None:
         self.uow = uow
         self.dispatcher = dispatcher
@@ -95,6 +113,10 @@ class Sender:
         self._recovered_at: float | None = None
         self._slots = asyncio.Semaphore(concurrency)
         self.person_id = person_id
+        self.at_once = at_once
+        """Handing a person what their own action just queued (the winner's card), while they wait for the
+        answer: one round (the rows were committed before), and no recovery of dead senders' leases first
+        (the running sender's housekeeping), each a write transaction more on the way of the answer."""
 
     async def recover(self) -> int:
         """End the leases of senders that died (start-up, then now and then); returns rows freed."""
@@ -109,8 +131,8 @@ class Sender:
 
     async def run_once(self, limit: int = 500) -> int:
         """Deliver one batch of due rows; returns how many rows were handled."""
-        if self._recovered_at is None or time.monotonic() - self._recovered_at > RECOVER_EVERY:
-            await self.recover()
+        if not self.at_once and (self._recovered_at is None or time.monotonic() - self._recovered_at > RECOVER_EVERY):
+            await self.recover()  # the running sender's housekeeping, not in the way of an answer
         now = self.clock()
         async with self.uow() as uow:
             rows = await outbox.claim_due(
@@ -129,17 +151,23 @@ class Sender:
             by_target[(row.person_id,) if row.person_id and not row.chat_id else (row.platform, row.chat_id)].append(
                 row
             )
-        await asyncio.gather(*(self._deliver_in_order(group) for group in by_target.values()))
+        groups = list(by_target.values())
+        found = await self._look_up_firsts([group[0] for group in groups])
+        await asyncio.gather(*(self._deliver_in_order(group, found) for group in groups))
         return len(rows)
 
     async def drain(self, max_rounds: int = 1000) -> int:
         """Deliver until nothing is due now (sweep and tests); returns rows handled."""
+        later = AFTER_ANSWER.get() if self.at_once else None
+        if later is not None:
+            later.append(self)
+            return 0
         total = 0
         for _round in range(max_rounds):
             handled = await self.run_once()
-            if handled == 0:
-                break
             total += handled
+            if handled == 0 or self.at_once:
+                break
         return total
 
     async def run_forever(self, stop: asyncio.Event, idle: float = 1.0) -> None:
@@ -159,11 +187,11 @@ class Sender:
         finally:
             self.uow.outbox_listeners.remove(queued.set)
 
-    async def _deliver_in_order(self, rows: list[OutboxMessage]) -> None:
+    async def _deliver_in_order(self, rows: list[OutboxMessage], found: dict[int, Found]) -> None:
         async with self._slots:
             for row in rows:
                 try:
-                    delivered = await self._deliver(row)
+                    delivered = await self._deliver(row, found.get(row.id))
                 except Exception:
                     logger.exception("delivery of outbox row %s crashed", row.id)
                     async with self.uow() as uow:
@@ -185,27 +213,76 @@ class Sender:
                             await uow.commit()
                     return
 
-    async def _resolve(self, row: OutboxMessage) -> tuple[PersonView | None, Target | None]:
+    def _target(self, row: OutboxMessage, person: Person | None) -> Target | None:
+        if row.platform and row.chat_id:
+            return Target(row.platform, row.chat_id)
+        if person is None:
+            return None
+        identities = person.linked_identities
+        preferred = [i for i in identities if i.platform == person.preferred_platform]
+        for ident in preferred + identities:
+            if ident.platform in self.transports:
+                return Target(ident.platform, ident.chat_id or "")
+        if identities:
+            return Target(identities[0].platform, "")
+        return None
+
+    async def _look_up_firsts(self, rows: list[OutboxMessage]) -> dict[int, Found]:
+        """`_look_up` for the first row of every recipient in a batch, in one read instead of one each: a
+        wave of edits would otherwise start with dozens of reads at once, in the way of everything else.
+        A recipient's later rows look again in their turn (the earlier one may have just been shown)."""
+        if len(rows) < 2:
+            return {}
+        found: dict[int, Found] = {}
+        refs: dict[tuple[object, str, str], str] = {}
+        async with self.uow.reader() as uow:
+            ids = {r.person_id for r in rows if r.person_id}
+            people_query = select(Person).options(joinedload(Person.partner), joinedload(Person.identities))
+            people = {p.id: p for p in (await uow.session.scalars(people_query.where(Person.id.in_(ids)))).unique()}
+            for row in rows:
+                person = people.get(row.person_id) if row.person_id else None
+                found[row.id] = Found(view_of(person) if person else None, self._target(row, person))
+            keys, chats = set(), set()
+            for row in rows:
+                target = found[row.id].target
+                if target is not None and target.chat_id and target.platform in self.transports:
+                    chats.add(target.chat_id)
+                    keys |= {k for k in (row.ref_key, row.payload.get(outbox.IN_THREAD_OF)) if isinstance(k, str)}
+            if keys:
+                refs_query = select(MessageRef).where(MessageRef.ref_key.in_(keys), MessageRef.chat_id.in_(chats))
+                for ref in await uow.session.scalars(refs_query):
+                    refs[(ref.ref_key, ref.platform, ref.chat_id)] = ref.message_id
+        for row in rows:
+            f = found[row.id]
+            if f.target is not None and f.target.chat_id and f.target.platform in self.transports:
+                where = (f.target.platform, f.target.chat_id)
+                f.shown = refs.get((row.ref_key, *where))
+                f.root = refs.get((row.payload.get(outbox.IN_THREAD_OF), *where)) if f.shown is None else None
+        return found
+
+    async def _look_up(self, row: OutboxMessage) -> Found:
+        """Recipient, chat, the message this row edits and the one it answers in a thread, in one read:
+        each unit of work is a few round trips on the way of every push."""
         async with self.uow.reader() as uow:
             person = await by_id(uow.session, row.person_id) if row.person_id else None
-            view = view_of(person) if person else None
-            if row.platform and row.chat_id:
-                return view, Target(row.platform, row.chat_id)
-            if person is None:
-                return None, None
-            identities = person.linked_identities
-            preferred = [i for i in identities if i.platform == person.preferred_platform]
-            for ident in preferred + identities:
-                if ident.platform in self.transports:
-                    return view, Target(ident.platform, ident.chat_id or "")
-            if identities:
-                return view, Target(identities[0].platform, "")
-            return view, None
+            found = Found(view_of(person) if person else None, self._target(row, person))
+            target = found.target
+            if target is None or not target.chat_id or target.platform not in self.transports:
+                return found
+            if row.ref_key:
+                ref = await message_refs.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
+                found.shown = ref.message_id if ref else None
+            thread_of = row.payload.get(outbox.IN_THREAD_OF)
+            if found.shown is None and isinstance(thread_of, str):
+                root = await message_refs.find_ref(uow.session, thread_of, target.platform, target.chat_id)
+                found.root = root.message_id if root else None
+            return found
 
-    async def _deliver(self, row: OutboxMessage) -> bool:
+    async def _deliver(self, row: OutboxMessage, found: Found | None = None) -> bool:
         """One row: to whom and when, in which words, then the platform call. True when it is done."""
         now = self.clock()
-        person, target = await self._resolve(row)
+        found = found or await self._look_up(row)
+        person, target = found.person, found.target
         if target is None or not target.chat_id or target.platform not in self.transports:
             return await self._unreachable(row, target, now)
         held_until = self._held_until(row, person, now)
@@ -218,18 +295,11 @@ class Sender:
             except Exception:
                 logger.exception("rendering push %s (%s) failed", row.id, row.kind)
                 return await self.outcomes.failed(row, f"cannot render kind {row.kind}")
-        ref = None
-        if row.ref_key:
-            async with self.uow.reader() as uow:
-                ref = await message_refs.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
-        if ref is None and row.edit_only:
+        if found.shown is None and row.edit_only:
             return await self.outcomes.skipped(row, "nothing shown to edit")
-        thread_of = row.payload.get(outbox.IN_THREAD_OF) if ref is None else None
-        if isinstance(thread_of, str):
-            async with self.uow.reader() as uow:
-                root = await message_refs.find_ref(uow.session, thread_of, target.platform, target.chat_id)
-            message.in_reply_to = root.message_id if root else None
-        return await self._send(row, target, message, ref.message_id if ref else None, language, now)
+        if found.shown is None and isinstance(row.payload.get(outbox.IN_THREAD_OF), str):
+            message.in_reply_to = found.root
+        return await self._send(row, target, message, found.shown, language, now)
 
     async def _unreachable(self, row: OutboxMessage, target: Target | None, now: dt.datetime) -> bool:
         """No chat for the recipient on a platform served here: skip an edit, else wait, then give up."""

@@ -32,7 +32,9 @@ def create_engine(url: str, *, echo: bool = False, pool_limit: int = DEFAULT_POO
     """
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite(url):
-        kwargs["connect_args"] = {"timeout": 30}
+        # Every unit of work ends its transaction itself (commit, or the rollback of `close`); the pool's
+        # extra rollback at check-in would be one more hop to the driver's thread per unit of work.
+        kwargs.update(connect_args={"timeout": 30}, pool_reset_on_return=None)
     else:
         kept = min(5, pool_limit)
         kwargs.update(pool_pre_ping=True, pool_size=kept, max_overflow=pool_limit - kept)

@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import metrics
 from bot.app import App
 from bot.config import SettingsError
+from bot.sender import AFTER_ANSWER, Sender
 from bot.slack.replies import PLATFORM, Origin, Replies
 from bot.slack.transport import SlackTransport, call, transport_client
 from bot.transport import DeliveryError, PermanentError, TransientError
@@ -56,6 +57,14 @@ def _bolt_logger() -> logging.Logger:
     return bolt_logger
 
 
+DISPATCH_AT_ONCE = 8
+"""Acknowledged requests the dispatcher works on at once in this process; the others wait their turn.
+
+The work is CPU and database bound on one event loop, so running more at once only shares the loop
+thinner: 200 presses on one lead that all progress together finish together, at the end of the storm,
+the winner among them, and every write after the claim (its card, its record) queues behind 199 losers.
+Taken a few at a time (enough to overlap each one's database round trips) they finish one after another
+and each presser is answered as soon as their own request is done (benchmarks/leads_claim_storm.py)."""
 PROFILE_TTL = 15 * 60
 PROFILE_MISS_TTL = 60
 CACHE_MAX = 10_000
@@ -107,6 +116,7 @@ class SlackAdapter(Replies):
         self._identity_lock = asyncio.Lock()
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._dispatching = asyncio.Semaphore(DISPATCH_AT_ONCE)
         self._profiles: dict[str, tuple[float, Profile | None]] = {}
         self._dms: dict[str, str] = {}
 
@@ -262,5 +272,18 @@ class SlackAdapter(Replies):
         return f"https://slack.com/app_redirect?app={app_id}&team={team}"
 
     async def handle(self, req: Request, origin: Origin) -> None:
-        items = await self.app.dispatcher.handle(req)
+        """Dispatch, answer, then hand over what the action queued for the person (the winner's card):
+        the answer does not wait for pacing that only the card needs."""
+        later: list[Sender] = []
+        token = AFTER_ANSWER.set(later)
+        try:
+            async with self._dispatching:
+                items = await self.app.dispatcher.handle(req)
+        finally:
+            AFTER_ANSWER.reset(token)
         await self.deliver(items, req, origin)
+        for sender in later:
+            try:
+                await sender.drain()
+            except Exception:
+                logger.exception("slack: handing over queued answers to %s failed", req.user_id)

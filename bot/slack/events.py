@@ -7,6 +7,7 @@ Slack shows validation errors only in the acknowledgement itself, so the form is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -72,7 +73,11 @@ async def on_event(adapter: SlackAdapter, body: dict[str, Any], handler: EventHa
     if not relevant(adapter, event):  # the bot's own id may only be known now
         return
     event_id = body.get("event_id")
-    if isinstance(event_id, str) and event_id and not await adapter.first_delivery(event_id):
+    first = adapter.first_delivery(event_id) if isinstance(event_id, str) and event_id else None
+    if handler is on_message and is_thread_reply(event):
+        await on_thread_reply(adapter, event, body, first)
+        return
+    if first is not None and not await first:
         logger.info("slack: event %s already handled; retry ignored", event_id)
         return
     await handler(adapter, event, body)
@@ -102,14 +107,19 @@ def is_thread_reply(event: dict[str, Any]) -> bool:
     return event.get("channel_type") in ("channel", "group") and bool(thread) and thread != event.get("ts")
 
 
-async def on_thread_reply(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
-    """A reply in a thread under one of our messages (a ticket's root): the capability that owns that
-    message gets it; replies in other threads are none of our business."""
-    channel, thread = str(event.get("channel", "")), str(event["thread_ts"])
-    ref_key = await ref_key_of(adapter.app.uow, PLATFORM, channel, thread)
-    if ref_key is None:
+async def on_thread_reply(
+    adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any], first: Awaitable[bool] | None = None
+) -> None:
+    """A reply in a thread under one of our messages (a ticket's root) goes to the capability that owns
+    that message. `first` (recording the event id) runs beside the look-ups, a round trip each, and
+    nothing is handled unless it says this is the first delivery."""
+    channel, thread, user = str(event.get("channel", "")), str(event["thread_ts"]), str(event["user"])
+    looked_up = ref_key_of(adapter.app.uow, PLATFORM, channel, thread)
+    fresh, ref_key, _profile = await asyncio.gather(first or asyncio.sleep(0, True), looked_up, adapter.profile(user))
+    if not fresh:
+        logger.info("slack: event %s already handled; retry ignored", body.get("event_id"))
+    if not fresh or ref_key is None:
         return
-    user = str(event["user"])
     chat = _chat(channel, private=False, channel_type=event.get("channel_type"))
     text = plain_text(str(event.get("text", "")))
     req = await adapter.request(chat, user, "text", args=text, reply_to=ref_key, raw=body)

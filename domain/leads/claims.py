@@ -46,10 +46,12 @@ def _holding_values(
     }
 
 
-async def _refuse_claim(session: AsyncSession, person: PersonView, ref: str) -> NoReturn:
+async def _refuse_claim(session: AsyncSession, person: PersonView, ref: str, lead: Lead | None = None) -> NoReturn:
     """Explain a claim that did not happen (or lost the race) without saying anything about other
-    partners, nor that the lead exists to a partner that was never offered it."""
-    lead = await find_known(session, person, ref)
+    partners, nor that the lead exists to a partner that was never offered it.
+
+    `lead`, when given, was read by this transaction with `knows` checked and already shows why."""
+    lead = lead or await find_known(session, person, ref)
     if lead.status in HOLDING and lead.partner_id == person.partner_id:
         if lead.holder_person_id == person.id:
             raise Conflict(N_("You already have lead %(lead)s. Send /leads %(lead)s to see it."), lead=lead.external_id)
@@ -107,8 +109,10 @@ async def refuse_unclaimable(session: AsyncSession, person: PersonView, ref: str
     queued losers, see benchmarks/leads_claim_storm.py.)
     """
     lead = await find_known(session, person, ref)
+    if lead.status != "offered" or lead.mode != "shark_tank":
+        await _refuse_claim(session, person, ref, lead)  # what was just read says why: a storm's losers
     if not await transitions.possible(session, Lead, lead.id, "offered", *_claimable_by(partner_only(person))):
-        await _refuse_claim(session, person, ref)
+        await _refuse_claim(session, person, ref)  # the state may have moved since it was read: look again
     return lead
 
 

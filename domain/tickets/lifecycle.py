@@ -169,9 +169,8 @@ async def agent_replies(
                 WORKING,
                 {"assignee_id": ticket.assignee_id or person.id, **first_response_done(now), **bump(now)},
             )
-            if answered is not None:
-                current = await reload(session, ticket.id)
-                await publish(session, TicketChanged(ticket.id, current.version, desk), now)
+            if answered is not None:  # its version is in the returned row; the notifier reads the rest
+                await publish(session, TicketChanged(ticket.id, int(answered.version), desk), now)
         await publish(session, AgentReplied(ticket.id, entry_id), now)
     return entry_id
 

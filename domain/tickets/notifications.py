@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, String, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.addresses import Address
@@ -42,22 +42,34 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _name_of(person_id: int | None) -> ScalarSelect[str]:
+    return select(Person.name).where(Person.id == person_id).scalar_subquery()
+
+
 async def ticket_payload(session: AsyncSession, ticket: Ticket) -> dict[str, Any]:
-    """What every ticket push shows: the ticket as it is now (the renderers word it)."""
-    partner = await session.get(Partner, ticket.partner_id)
-    assignee = await session.get(Person, ticket.assignee_id) if ticket.assignee_id else None
-    opener = await session.get(Person, ticket.opened_by_id)
+    """What every ticket push shows: the ticket as it is now (the renderers word it).
+
+    The three names in one statement: a reply builds this twice in the transaction the agent waits on."""
+    partner, opener, assignee = (
+        await session.execute(
+            select(
+                select(Partner.name).where(Partner.id == ticket.partner_id).scalar_subquery(),
+                _name_of(ticket.opened_by_id),
+                _name_of(ticket.assignee_id) if ticket.assignee_id else literal(None, String),
+            )
+        )
+    ).one()
     return {
         "ref": reference(ticket.id),
-        "partner": partner.name if partner else "",
-        "opened_by": opener.name if opener else "",
+        "partner": partner or "",
+        "opened_by": opener or "",
         "category": ticket.category,
         "severity": ticket.severity,
         "tier": ticket.tier,
         "subject": ticket.subject,
         "status": ticket.status,
         "escalated": ticket.escalated,
-        "assignee": assignee.name if assignee else None,
+        "assignee": assignee,
         "opened_at": _iso(ticket.opened_at),
         "first_response_due_at": _iso(ticket.first_response_due_at),
         "resolution_due_at": _iso(ticket.resolution_due_at),
@@ -112,10 +124,14 @@ async def new_ticket_without_channel(session: AsyncSession, event: TicketOpened,
 
 
 async def _entry_text(session: AsyncSession, entry_id: int) -> tuple[str, str]:
-    entry = await session.get(TicketEntry, entry_id)
-    assert entry is not None
-    author = await session.get(Person, entry.person_id) if entry.person_id else None
-    return entry.body, author.name if author else ""
+    body, author = (
+        await session.execute(
+            select(TicketEntry.body, Person.name)
+            .outerjoin(Person, Person.id == TicketEntry.person_id)
+            .where(TicketEntry.id == entry_id)
+        )
+    ).one()
+    return body, author or ""
 
 
 async def _agent_words_to_partner(
