@@ -10,6 +10,9 @@ Slack: the same presses as signed `block_actions` requests over HTTP to our `/sl
 adapter, with the sender running as `serve` runs it), beside a bare slack-bolt app on the same kind of
 aiohttp server that only acknowledges and answers each press with one chat.postEphemeral, in the same
 run. Timed: press → the presser's answer arriving at the fake Slack, for the winner and for every press.
+A third app, the floor, is the bare one that first reads who pressed and the lead's status (two plain
+statements in one read on our engine): the least any correct answer needs, to show what one look at
+the database costs beside the baseline.
 
     python benchmarks/leads_claim_storm.py [--quick] [--rounds N] [--sqlite-only | --postgres-only]
                                            [--dispatcher-only | --slack-only] [--slack-rounds N]
@@ -529,7 +532,7 @@ class Server:
             handler = build_web_app(app)
             self.closers.append(app.close)
         else:
-            handler = bare_app(self.slack_url, self.closers)
+            handler = bare_app(self.slack_url, self.closers, self.url if self.kind == "floor" else None)
         runner, endpoint = await serve(handler)
         self.closers.insert(0, runner.cleanup)
         return endpoint
@@ -548,14 +551,24 @@ def build_app_with(settings: Any) -> Any:
     return build_app(settings)
 
 
-def bare_app(slack_url: str, closers: list[Any]) -> web.Application:
-    """slack-bolt verifying the signature, acknowledging, and answering the presser: one Web API call."""
+def bare_app(slack_url: str, closers: list[Any], url: str | None = None) -> web.Application:
+    """slack-bolt verifying the signature, acknowledging, and answering the presser: one Web API call.
+
+    Given `url` (the floor), it first looks up who pressed and the lead's status in one read on our
+    engine, with plain statements: the least a handler must know to answer a claim correctly."""
     from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
     from slack_bolt.async_app import AsyncApp
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from domain.db import READONLY, create_engine
+    from domain.leads.models import Lead
+    from domain.models import Identity
+
     session = aiohttp.ClientSession()
     closers.append(session.close)
+    engine = create_engine(url) if url else None
+    if engine is not None:
+        closers.append(engine.dispose)
     bolt = AsyncApp(
         client=AsyncWebClient(token=DEFAULT_SLACK_TOKEN, base_url=slack_url, session=session), signing_secret=SECRET
     )
@@ -563,11 +576,16 @@ def bare_app(slack_url: str, closers: list[Any]) -> web.Application:
     @bolt.action(re.compile(".*"))
     async def answer(ack: Any, body: dict[str, Any], client: Any) -> None:
         await ack()
-        await client.chat_postEphemeral(
-            channel=body["container"]["channel_id"],
-            user=body["user"]["id"],
-            text="Pressed: " + body["actions"][0]["value"],
-        )
+        text = "Pressed: " + body["actions"][0]["value"]
+        if engine is not None:
+            async with engine.connect() as connection:
+                await connection.execution_options(**{READONLY: True})  # a plain BEGIN, beside the writer
+                who = select(Identity.person_id).where(
+                    Identity.platform == "slack", Identity.external_id == body["user"]["id"]
+                )
+                status = select(Lead.status).where(Lead.external_id == body["actions"][0]["value"])
+                text += f" by {await connection.scalar(who)}: {await connection.scalar(status)}"
+        await client.chat_postEphemeral(channel=body["container"]["channel_id"], user=body["user"]["id"], text=text)
 
     async def endpoint(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
@@ -622,9 +640,12 @@ async def outbox_outcomes(url: str) -> dict[str, int]:
     return {str(status): int(count) for status, count in rows}
 
 
+KINDS = ("bare", "floor", "ours")
+
+
 async def slack_storm(
     url: str, rounds: int, processes: int, label: str
-) -> tuple[SlackTally, SlackTally, dict[str, int]]:
+) -> tuple[SlackTally, SlackTally, SlackTally, dict[str, int]]:
     """Alternate rounds of the bare app and of ours on one fake Slack; the first round of each is warm-up
     (users.info cache, connections) and not counted."""
     slack = AnsweringSlack()
@@ -633,16 +654,17 @@ async def slack_storm(
         await setup(url, dms)
         ours_tally = SlackTally(f"partnerbot ({label})")
         bare_tally = SlackTally(f"bare slack-bolt ({label})")
+        floor_tally = SlackTally("  bare, one read per press (floor)")
         servers: dict[str, Any] = {}
         procs: list[Any] = []
         stop = None
         if processes == 1:
-            local = {kind: Server(kind, url, slack.url) for kind in ("bare", "ours")}
+            local = {kind: Server(kind, url, slack.url) for kind in KINDS}
             servers = {kind: [await server.start()] for kind, server in local.items()}
         else:
             ctx = mp.get_context("spawn")
             stop, ports = ctx.Event(), ctx.Queue()
-            for kind in ("bare", "ours"):
+            for kind in KINDS:
                 started = [
                     ctx.Process(target=server_process, args=(kind, url, slack.url, ports, stop))
                     for _ in range(processes)
@@ -656,9 +678,10 @@ async def slack_storm(
             async with aiohttp.ClientSession(connector=connector) as http:
                 for n in range(rounds + 1):
                     lead_number = n
-                    for kind, tally in (("bare", bare_tally), ("ours", ours_tally)):
-                        shown = await shown_lead(url, lead_number * 2 + (kind == "ours"), slack, dms)
-                        lead = f"SLACK-STORM-{lead_number * 2 + (kind == 'ours')}"
+                    for kind, tally in zip(KINDS, (bare_tally, floor_tally, ours_tally), strict=True):
+                        number = lead_number * len(KINDS) + KINDS.index(kind)
+                        shown = await shown_lead(url, number, slack, dms)
+                        lead = f"SLACK-STORM-{number}"
                         bodies = press_bodies(slack, lead, shown, dms)
                         users = [u for u, _ in bodies]
                         slack.answers.clear()
@@ -682,10 +705,12 @@ async def slack_storm(
                 stop.set()
                 for p in procs:
                     p.join(timeout=60)
-    return ours_tally, bare_tally, await outbox_outcomes(url)
+    return ours_tally, bare_tally, floor_tally, await outbox_outcomes(url)
 
 
-def run_slack(rounds: int, sqlite: bool, postgres: bool) -> list[tuple[SlackTally, SlackTally, dict[str, int]]]:
+def run_slack(
+    rounds: int, sqlite: bool, postgres: bool
+) -> list[tuple[SlackTally, SlackTally, SlackTally, dict[str, int]]]:
     results = []
     if sqlite:
         folder = tempfile.mkdtemp(prefix="pb-storm-slack-")
@@ -705,7 +730,7 @@ def run_slack(rounds: int, sqlite: bool, postgres: bool) -> list[tuple[SlackTall
     return results
 
 
-def print_slack(results: list[tuple[SlackTally, SlackTally, dict[str, int]]]) -> bool:
+def print_slack(results: list[tuple[SlackTally, SlackTally, SlackTally, dict[str, int]]]) -> bool:
     """The Slack table; False when a round lacked its one winner or a press its one answer."""
     print(
         f"\nclaim storm over Slack: {PRESSES} signed block_actions presses at once per round, answers timed at the fake"
@@ -714,8 +739,9 @@ def print_slack(results: list[tuple[SlackTally, SlackTally, dict[str, int]]]) ->
     quantiles = f"{'p50':>8}{'p99':>8}  " * 3
     print(f"{'path':<42}{'rounds':>7}{'1 winner':>9}{'all once':>9}  {quantiles}{'p50':>7}{'p99':>7}")
     ok = True
-    for ours, bare, outcomes in results:
+    for ours, bare, floor, outcomes in results:
         print(bare.row(None))
+        print(floor.row(bare))
         print(ours.row(bare))
         if ours.presses and bare.presses:
             print(

@@ -30,6 +30,7 @@ from aiohttp import web  # noqa: E402
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request  # noqa: E402
 from slack_bolt.async_app import AsyncApp  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
+from sqlalchemy import Column, Integer, MetaData, Table, Text, insert  # noqa: E402
 
 import bot.slack  # noqa: E402
 from bot.app import App, build_app  # noqa: E402
@@ -39,6 +40,7 @@ from bot.http import build_web_app  # noqa: E402
 from bot.importer import import_file  # noqa: E402
 from bot.runtime import platform_transports  # noqa: E402
 from bot.telegram import install as install_telegram  # noqa: E402
+from domain.db import create_engine  # noqa: E402
 from domain.people import attach_identity, by_email, view_of  # noqa: E402
 from domain.tickets import services  # noqa: E402
 from domain.tickets.desk import Desk  # noqa: E402
@@ -160,14 +162,24 @@ async def ours(n: int, slack: FakeSlackAPI, tg: FakeTelegramAPI, folder: str) ->
         await app.close()
 
 
-async def bare(n: int, slack: FakeSlackAPI, tg: FakeTelegramAPI) -> list[float]:
-    """slack-bolt verifying the signature and posting the text straight to the Telegram fake."""
+async def bare(n: int, slack: FakeSlackAPI, tg: FakeTelegramAPI, record: str | None = None) -> list[float]:
+    """slack-bolt verifying the signature and posting the text straight to the Telegram fake; given
+    `record` (a SQLite file), it first writes the text in one transaction through our engine, the least
+    a relay that loses nothing must do before it sends (a floor for ours, not a baseline)."""
     client = AsyncWebClient(token=slack.token, base_url=slack.url)
     bolt = AsyncApp(client=client, signing_secret=SECRET)
     http = aiohttp.ClientSession()
+    engine = create_engine(f"sqlite+aiosqlite:///{record}") if record else None
+    replies = Table("relayed", MetaData(), Column("id", Integer, primary_key=True), Column("text", Text))
+    if engine is not None:
+        async with engine.begin() as connection:
+            await connection.run_sync(replies.metadata.create_all)
 
     @bolt.event("message")
     async def relay(event: dict[str, Any]) -> None:
+        if engine is not None:
+            async with engine.begin() as connection:
+                await connection.execute(insert(replies).values(text=event["text"]))
         url = f"{tg.url}/bot{tg.token}/sendMessage"
         async with http.post(url, json={"chat_id": ANA_TG, "text": event["text"]}) as response:
             await response.read()
@@ -181,7 +193,7 @@ async def bare(n: int, slack: FakeSlackAPI, tg: FakeTelegramAPI) -> list[float]:
     try:
         events = [
             message_event(
-                f"bare-{i} please retry now",
+                f"{'recorded' if record else 'bare'}-{i} please retry now",
                 user=SAM,
                 channel=SUPPORT,
                 channel_type="channel",
@@ -194,6 +206,8 @@ async def bare(n: int, slack: FakeSlackAPI, tg: FakeTelegramAPI) -> list[float]:
     finally:
         await runner.cleanup()
         await http.close()
+        if engine is not None:
+            await engine.dispose()
 
 
 def _row(name: str, ms: list[float], baseline: float) -> str:
@@ -210,11 +224,13 @@ async def main_async(n: int) -> None:
     async with slack, tg:
         folder = tempfile.mkdtemp(prefix="pb-roundtrip-")
         base_ms = await bare(n, slack, tg)
+        recorded_ms = await bare(n, slack, tg, record=f"{folder}/relayed.db")
         ours_ms = await ours(n, slack, tg, folder)
     baseline = statistics.median(base_ms)
     print(f"\nthread reply → partner's Telegram chat, {n} replies one after another (ms)")
     print(f"{'path':<34} {'n':>5} {'p50':>9} {'p99':>9} {'ratio':>7}")
     print(_row("bare slack-bolt relay", base_ms, baseline))
+    print(_row("bare relay, one insert first (floor)", recorded_ms, baseline))
     print(_row("partnerbot (SQLite, outbox, sender)", ours_ms, baseline))
     print(f"ratio of p50s (target <= 2): {statistics.median(ours_ms) / baseline:.2f}")
 

@@ -23,7 +23,7 @@ async def first_deliveries(uow: UowFactory, platform: str, update_ids: Iterable[
     if not keys:
         return set()
     async with uow() as work:
-        fresh = await _record(work.session, platform, keys, now)
+        fresh = await record(work.session, platform, keys, now)
         await work.commit()
     return fresh
 
@@ -42,14 +42,15 @@ async def first_deliveries_from(
     if not keys:
         return set(), {}
     async with uow() as work:
-        fresh = await _record(work.session, platform, keys, now)
+        fresh = await record(work.session, platform, keys, now)
         accounts = {account for key, account in senders.items() if account and key[:100] in fresh}
         people = await by_identities(work.session, platform, accounts)
         await work.commit()
     return fresh, people
 
 
-async def _record(session: AsyncSession, platform: str, keys: list[str], now: dt.datetime) -> set[str]:
+async def record(session: AsyncSession, platform: str, keys: list[str], now: dt.datetime) -> set[str]:
+    """Record these update ids in the caller's transaction; those never recorded before."""
     stmt = (
         dialect_insert(session)(ProcessedUpdate)
         .values([{"platform": platform, "update_id": key, "received_at": now} for key in keys])

@@ -31,6 +31,7 @@ from bot.sender import AFTER_ANSWER, Sender
 from bot.slack.replies import PLATFORM, Origin, Replies
 from bot.slack.transport import SlackTransport, call, transport_client
 from bot.transport import DeliveryError, PermanentError, TransientError
+from domain.people import PersonView
 from domain.updates import first_deliveries
 from handlers.errors import unexpected_reply
 from handlers.model import Chat, Request
@@ -271,14 +272,15 @@ class SlackAdapter(Replies):
             return None
         return f"https://slack.com/app_redirect?app={app_id}&team={team}"
 
-    async def handle(self, req: Request, origin: Origin) -> None:
+    async def handle(self, req: Request, origin: Origin, *, person: PersonView | None = None) -> None:
         """Dispatch, answer, then hand over what the action queued for the person (the winner's card):
-        the answer does not wait for pacing that only the card needs."""
+        the answer does not wait for pacing that only the card needs. `person`: the sender, when the
+        event's first look already found them (`Dispatcher.handle`)."""
         later: list[Sender] = []
         token = AFTER_ANSWER.set(later)
         try:
             async with self._dispatching:
-                items = await self.app.dispatcher.handle(req)
+                items = await self.app.dispatcher.handle(req, person=person)
         finally:
             AFTER_ANSWER.reset(token)
         await self.deliver(items, req, origin)

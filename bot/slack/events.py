@@ -7,7 +7,6 @@ Slack shows validation errors only in the acknowledgement itself, so the form is
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -15,7 +14,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.message_refs import ref_key_of
+from bot.message_refs import FirstReply, first_reply_to, ref_key_of
 from bot.slack.adapter import SlackAdapter
 from bot.slack.blocks import form_metadata, modal_view, truncate
 from bot.slack.home import on_home
@@ -73,11 +72,11 @@ async def on_event(adapter: SlackAdapter, body: dict[str, Any], handler: EventHa
     if not relevant(adapter, event):  # the bot's own id may only be known now
         return
     event_id = body.get("event_id")
-    first = adapter.first_delivery(event_id) if isinstance(event_id, str) and event_id else None
+    event_id = event_id if isinstance(event_id, str) and event_id else None
     if handler is on_message and is_thread_reply(event):
-        await on_thread_reply(adapter, event, body, first)
+        await on_thread_reply(adapter, event, body, event_id)
         return
-    if first is not None and not await first:
+    if event_id is not None and not await adapter.first_delivery(event_id):
         logger.info("slack: event %s already handled; retry ignored", event_id)
         return
     await handler(adapter, event, body)
@@ -108,22 +107,25 @@ def is_thread_reply(event: dict[str, Any]) -> bool:
 
 
 async def on_thread_reply(
-    adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any], first: Awaitable[bool] | None = None
+    adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any], event_id: str | None = None
 ) -> None:
     """A reply in a thread under one of our messages (a ticket's root) goes to the capability that owns
-    that message. `first` (recording the event id) runs beside the look-ups, a round trip each, and
-    nothing is handled unless it says this is the first delivery."""
+    that message. The event id is recorded, the root and the author looked up in one unit of work, and
+    nothing is handled unless this is the event's first delivery."""
     channel, thread, user = str(event.get("channel", "")), str(event["thread_ts"]), str(event["user"])
-    looked_up = ref_key_of(adapter.app.uow, PLATFORM, channel, thread)
-    fresh, ref_key, _profile = await asyncio.gather(first or asyncio.sleep(0, True), looked_up, adapter.profile(user))
-    if not fresh:
-        logger.info("slack: event %s already handled; retry ignored", body.get("event_id"))
-    if not fresh or ref_key is None:
+    now = adapter.app.deps.now()
+    if event_id is None:
+        found = FirstReply(True, await ref_key_of(adapter.app.uow, PLATFORM, channel, thread))
+    else:
+        found = await first_reply_to(adapter.app.uow, PLATFORM, event_id, channel, thread, user, now)
+    if not found.fresh:
+        logger.info("slack: event %s already handled; retry ignored", event_id)
+    if not found.fresh or found.ref_key is None:
         return
     chat = _chat(channel, private=False, channel_type=event.get("channel_type"))
     text = plain_text(str(event.get("text", "")))
-    req = await adapter.request(chat, user, "text", args=text, reply_to=ref_key, raw=body)
-    await adapter.handle(req, Origin(user, chat, thread_ts=thread))
+    req = await adapter.request(chat, user, "text", args=text, reply_to=found.ref_key, raw=body)
+    await adapter.handle(req, Origin(user, chat, thread_ts=thread), person=found.person)
 
 
 async def on_message(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
