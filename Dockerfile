@@ -27,8 +27,10 @@ COPY domain ./domain
 COPY handlers ./handlers
 COPY knowledge_base ./knowledge_base
 COPY migrations ./migrations
+# pip and setuptools are not needed to run (24 MB): the image is rebuilt, never upgraded in place.
 RUN /opt/venv/bin/pip wheel --no-deps --wheel-dir /wheels . \
- && /opt/venv/bin/pip install /wheels/partnerbot-*.whl
+ && /opt/venv/bin/pip install /wheels/partnerbot-*.whl \
+ && /opt/venv/bin/pip uninstall --yes pip setuptools
 
 
 FROM ${PYTHON_IMAGE}
