@@ -138,32 +138,37 @@ async def setup(url: str, slack_dms: dict[str, tuple[str, str]] | None = None) -
     await app.close()
 
 
-async def new_lead(url: str, number: int) -> str:
+async def offered_lead(session: Any, external: str, number: int, now: dt.datetime) -> Any:
+    """A new hot shark-tank lead, offered to every eligible partner (its offer rows queued)."""
     from domain.leads.distribution import distribute
     from domain.leads.models import Lead
     from domain.leads.policy import LeadPolicy
 
+    lead = Lead(
+        external_id=external,
+        company=f"Storm {number}",
+        region="emea",
+        product="cloud-suite",
+        priority="hot",
+        assignment="shark_tank",
+        mode="shark_tank",
+        status="new",
+        round=0,
+        excluded_partner_ids=[],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(lead)
+    await session.flush()
+    await distribute(session, lead, now, LeadPolicy())
+    return lead
+
+
+async def new_lead(url: str, number: int) -> str:
     app = _app(url)
-    now = dt.datetime.now(dt.UTC)
     external = f"STORM-{number}"
     async with app.uow() as uow:
-        lead = Lead(
-            external_id=external,
-            company=f"Storm {number}",
-            region="emea",
-            product="cloud-suite",
-            priority="hot",
-            assignment="shark_tank",
-            mode="shark_tank",
-            status="new",
-            round=0,
-            excluded_partner_ids=[],
-            created_at=now,
-            updated_at=now,
-        )
-        uow.session.add(lead)
-        await uow.session.flush()
-        await distribute(uow.session, lead, now, LeadPolicy())
+        await offered_lead(uow.session, external, number, dt.datetime.now(dt.UTC))
         await uow.commit()
     await app.close()
     return external
@@ -369,9 +374,6 @@ def workspace(slack: AnsweringSlack) -> dict[str, tuple[str, str]]:
 async def shown_lead(url: str, number: int, slack: AnsweringSlack, dms: dict[str, tuple[str, str]]) -> dict[str, str]:
     """A new shark-tank lead whose offer was already shown in every rep's DM (a message in the fake, its
     reference stored, the offer rows sent), as the sender leaves it; returns user → offer message ts."""
-    from domain.leads.distribution import distribute
-    from domain.leads.models import Lead
-    from domain.leads.policy import LeadPolicy
     from domain.models import MessageRef, OutboxMessage, Person
 
     app = _app(url)
@@ -379,23 +381,7 @@ async def shown_lead(url: str, number: int, slack: AnsweringSlack, dms: dict[str
     shown: dict[str, str] = {}
     async with app.uow() as uow:
         s = uow.session
-        lead = Lead(
-            external_id=f"SLACK-STORM-{number}",
-            company=f"Storm {number}",
-            region="emea",
-            product="cloud-suite",
-            priority="hot",
-            assignment="shark_tank",
-            mode="shark_tank",
-            status="new",
-            round=0,
-            excluded_partner_ids=[],
-            created_at=now,
-            updated_at=now,
-        )
-        s.add(lead)
-        await s.flush()
-        await distribute(s, lead, now, LeadPolicy())
+        lead = await offered_lead(s, f"SLACK-STORM-{number}", number, now)
         rows = (
             await s.execute(
                 select(OutboxMessage.id, OutboxMessage.ref_key, Person.email)

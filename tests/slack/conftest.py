@@ -100,13 +100,14 @@ class SlackHarness:
 
 
 @asynccontextmanager
-async def running(url: str, clock: Clock, slack: FakeSlackAPI) -> AsyncIterator[SlackHarness]:
+async def running(url: str, clock: Clock, slack: FakeSlackAPI, **settings: Any) -> AsyncIterator[SlackHarness]:
     app = make_app(
         url,
         clock,
         SLACK_BOT_TOKEN=slack.token,
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=slack.url,
+        **settings,
     )
     await ChatFactory(app, clock).seed_program()
     bot.slack.install(app)
@@ -118,6 +119,18 @@ async def running(url: str, clock: Clock, slack: FakeSlackAPI) -> AsyncIterator[
     finally:
         await client.close()
         await app.close()
+
+
+SAM, SUPPORT = "U0SAM", "C0SUPPORT"
+
+
+@asynccontextmanager
+async def support_desk(url: str, clock: Clock, slack: FakeSlackAPI) -> AsyncIterator[SlackHarness]:
+    """Slack with a support channel (#partner-support) and Sam, a support agent, in the workspace."""
+    slack.add_user(SAM, "sam.support@vendor.example", "sam", real_name="Sam Okafor")
+    slack.add_channel(SUPPORT, "partner-support")
+    async with running(url, clock, slack, PARTNERBOT_SLACK_SUPPORT_CHANNEL=SUPPORT) as harness:
+        yield harness
 
 
 @pytest_asyncio.fixture

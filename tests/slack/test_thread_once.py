@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest_asyncio
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-import bot.slack
-from bot.http import build_web_app
-from bot.runtime import platform_transports
 from domain.models import ProcessedUpdate
 from tests.chat import ChatFactory, Clock, RecordingTransport
-from tests.conftest import make_app
 from tests.fakes import FakeSlackAPI, event_body, event_callback, message_event, slack_signed_request
-from tests.slack.conftest import SECRET, SlackHarness
+from tests.slack.conftest import SAM, SECRET, SUPPORT, SlackHarness, support_desk
 
-SAM, SUPPORT = "U0SAM", "C0SUPPORT"
 ANA = "ana@acme.example"
 VALUES = {"category": "technical_product", "severity": "high", "subject": "API returns 500", "description": "Since 9"}
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -32,26 +25,8 @@ RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
 @pytest_asyncio.fixture
 async def desk(sqlite_url: str, clock: Clock, fake_slack: FakeSlackAPI) -> AsyncIterator[SlackHarness]:
-    fake_slack.add_user(SAM, "sam.support@vendor.example", "sam", real_name="Sam Okafor")
-    fake_slack.add_channel(SUPPORT, "partner-support")
-    app = make_app(
-        sqlite_url,
-        clock,
-        SLACK_BOT_TOKEN=fake_slack.token,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake_slack.url,
-        PARTNERBOT_SLACK_SUPPORT_CHANNEL=SUPPORT,
-    )
-    await ChatFactory(app, clock).seed_program()
-    bot.slack.install(app)
-    await platform_transports(app)
-    client: TestClient[Any, Any] = TestClient(TestServer(build_web_app(app)))
-    await client.start_server()
-    try:
-        yield SlackHarness(app, fake_slack, client, clock)
-    finally:
-        await client.close()
-        await app.close()
+    async with support_desk(sqlite_url, clock, fake_slack) as harness:
+        yield harness
 
 
 async def _ticket_root(desk: SlackHarness, clock: Clock) -> tuple[RecordingTransport, str]:

@@ -11,44 +11,19 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from sqlalchemy import select
 
-import bot.slack
-from bot.http import build_web_app
-from bot.runtime import platform_transports
 from domain.tickets.models import Ticket
 from tests.chat import ChatFactory, Clock, RecordingTransport
-from tests.conftest import make_app
 from tests.fakes import FakeSlackAPI, message_event, reaction_added_event
-from tests.slack.conftest import SECRET, SlackHarness
+from tests.slack.conftest import SAM, SUPPORT, SlackHarness, support_desk
 
-SAM, SUPPORT = "U0SAM", "C0SUPPORT"
 ANA = "ana@acme.example"
 VALUES = {"category": "technical_product", "severity": "high", "subject": "API returns 500", "description": "Since 9"}
 
 
 @pytest_asyncio.fixture
 async def desk(sqlite_url: str, clock: Clock, fake_slack: FakeSlackAPI) -> AsyncIterator[SlackHarness]:
-    from aiohttp.test_utils import TestClient, TestServer
-
-    fake_slack.add_user(SAM, "sam.support@vendor.example", "sam", real_name="Sam Okafor")
-    fake_slack.add_channel(SUPPORT, "partner-support")
-    app = make_app(
-        sqlite_url,
-        clock,
-        SLACK_BOT_TOKEN=fake_slack.token,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake_slack.url,
-        PARTNERBOT_SLACK_SUPPORT_CHANNEL=SUPPORT,
-    )
-    await ChatFactory(app, clock).seed_program()
-    bot.slack.install(app)
-    await platform_transports(app)
-    client = TestClient(TestServer(build_web_app(app)))
-    await client.start_server()
-    try:
-        yield SlackHarness(app, fake_slack, client, clock)
-    finally:
-        await client.close()
-        await app.close()
+    async with support_desk(sqlite_url, clock, fake_slack) as harness:
+        yield harness
 
 
 async def test_agent_thread_replies_reach_the_partner_and_the_partner_lands_in_the_thread(
