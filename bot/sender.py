@@ -29,9 +29,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from bot import message_refs, metrics
+from bot import metrics
 from bot.outcomes import Outcomes
 from bot.pacing import Pacer, SharedPacer
 from bot.transport import MessageGone, PermanentError, RetryAfter, Traceable, TransientError, Transport
@@ -41,7 +40,7 @@ from domain.calendar import BusinessCalendar, parse_quiet_hours
 from domain.db import UowFactory
 from domain.i18n import _, use_language
 from domain.models import MessageRef, OutboxMessage, Person
-from domain.people import PersonView, by_id, view_of
+from domain.people import PersonView, by_ids, view_of
 from handlers.dispatch import Dispatcher
 from handlers.model import Message
 
@@ -152,7 +151,7 @@ class Sender:
                 row
             )
         groups = list(by_target.values())
-        found = await self._look_up_firsts([group[0] for group in groups])
+        found = await self._look_up([group[0] for group in groups])
         await asyncio.gather(*(self._deliver_in_order(group, found) for group in groups))
         return len(rows)
 
@@ -227,18 +226,15 @@ class Sender:
             return Target(identities[0].platform, "")
         return None
 
-    async def _look_up_firsts(self, rows: list[OutboxMessage]) -> dict[int, Found]:
-        """`_look_up` for the first row of every recipient in a batch, in one read instead of one each: a
-        wave of edits would otherwise start with dozens of reads at once, in the way of everything else.
-        A recipient's later rows look again in their turn (the earlier one may have just been shown)."""
-        if len(rows) < 2:
-            return {}
+    async def _look_up(self, rows: list[OutboxMessage]) -> dict[int, Found]:
+        """Recipient, chat, the message each row edits and the one it answers in a thread, for many rows
+        in one read of two statements: a batch looks up the first row of every recipient at once (a wave
+        of edits would otherwise start with dozens of reads, in the way of everything else), and a
+        recipient's later rows look again in their turn (the earlier one may have just been shown)."""
         found: dict[int, Found] = {}
         refs: dict[tuple[object, str, str], str] = {}
         async with self.uow.reader() as uow:
-            ids = {r.person_id for r in rows if r.person_id}
-            people_query = select(Person).options(joinedload(Person.partner), joinedload(Person.identities))
-            people = {p.id: p for p in (await uow.session.scalars(people_query.where(Person.id.in_(ids)))).unique()}
+            people = await by_ids(uow.session, {r.person_id for r in rows if r.person_id})
             for row in rows:
                 person = people.get(row.person_id) if row.person_id else None
                 found[row.id] = Found(view_of(person) if person else None, self._target(row, person))
@@ -260,28 +256,10 @@ class Sender:
                 f.root = refs.get((row.payload.get(outbox.IN_THREAD_OF), *where)) if f.shown is None else None
         return found
 
-    async def _look_up(self, row: OutboxMessage) -> Found:
-        """Recipient, chat, the message this row edits and the one it answers in a thread, in one read:
-        each unit of work is a few round trips on the way of every push."""
-        async with self.uow.reader() as uow:
-            person = await by_id(uow.session, row.person_id) if row.person_id else None
-            found = Found(view_of(person) if person else None, self._target(row, person))
-            target = found.target
-            if target is None or not target.chat_id or target.platform not in self.transports:
-                return found
-            if row.ref_key:
-                ref = await message_refs.find_ref(uow.session, row.ref_key, target.platform, target.chat_id)
-                found.shown = ref.message_id if ref else None
-            thread_of = row.payload.get(outbox.IN_THREAD_OF)
-            if found.shown is None and isinstance(thread_of, str):
-                root = await message_refs.find_ref(uow.session, thread_of, target.platform, target.chat_id)
-                found.root = root.message_id if root else None
-            return found
-
     async def _deliver(self, row: OutboxMessage, found: Found | None = None) -> bool:
         """One row: to whom and when, in which words, then the platform call. True when it is done."""
         now = self.clock()
-        found = found or await self._look_up(row)
+        found = found or (await self._look_up([row]))[row.id]
         person, target = found.person, found.target
         if target is None or not target.chat_id or target.platform not in self.transports:
             return await self._unreachable(row, target, now)
