@@ -57,6 +57,9 @@ TAKES_WORD = {
     "onboarding": re.compile(r"^[a-zA-Z]{1,5}-[a-zA-Z0-9]{1,40}$"),
 }
 MAX_WORDS = 4
+ID_THEN_TEXT = {"ticket": "T", "deal": "D"}
+"""Commands taking an id and then a message of any length ("ticket T-42 the logs are attached, see?"):
+the command's own name followed by an id of its kind says which command is meant, sentence or not."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +89,27 @@ def _command_of(word: str, commands: Iterable[str]) -> tuple[str, bool] | None:
     return None
 
 
+def _id_then_text(raw: str, names: set[str]) -> Understood | None:
+    """`ticket t42 It works now` → /ticket T-42 It works now (the command's exact name, not a guess)."""
+    parts = raw.split(maxsplit=2)
+    if len(parts) < 3:
+        return None
+    command, ref = parts[0].lower().lstrip("/"), normal_id(parts[1])
+    prefix = ID_THEN_TEXT.get(command)
+    if prefix is None or command not in names or ref is None or not ref.startswith(f"{prefix}-"):
+        return None
+    return Understood(command, f"{ref} {parts[2]}", guessed=ref != parts[1])
+
+
 def understand(text: str, commands: Iterable[str]) -> Understood | None:
     """The command short plain text means, if it clearly means one; None leaves it to the KB search."""
     raw = (text or "").strip()
+    names = set(commands)
+    with_message = _id_then_text(raw, names)
+    if with_message is not None:
+        return with_message
     if not raw or "?" in raw or len(raw) > 60:
         return None
-    names = set(commands)
     lead = normal_id(raw)
     if lead and "leads" in names:  # an id alone: show it
         return Understood("leads", lead, True)

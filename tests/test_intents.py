@@ -27,6 +27,17 @@ def test_what_people_type_is_understood() -> None:
         "ajuda": ("help", "", True),
         "lesds": ("leads", "", True),
         "commission 2026-11": ("commission", "2026-11", False),
+        "ticket T-000001 Could you send the request id from the failing sync?": (
+            "ticket",
+            "T-000001 Could you send the request id from the failing sync?",
+            False,
+        ),
+        "Ticket t42 it works now, thanks": ("ticket", "T-42 it works now, thanks", True),
+        "deal D-000007 Yes, the customer signed the NDA on Monday and wants a quote by Friday": (
+            "deal",
+            "D-000007 Yes, the customer signed the NDA on Monday and wants a quote by Friday",
+            False,
+        ),
     }
     for typed, (command, args, guessed) in cases.items():
         meant = understand(typed, COMMANDS)
@@ -42,6 +53,9 @@ def test_questions_and_sentences_stay_searches() -> None:
         "ticket T-000042",
         "claim L-1001 now please",
         "leads for retail in germany",
+        "ticket about the portal login, which fails every morning",
+        "deal T-000042 is not a deal id",
+        "ticket L-1001 lost its contact",
     ):
         assert understand(typed, COMMANDS) is None, typed
 
@@ -84,3 +98,18 @@ async def test_leads_with_the_id_of_an_offer_shows_the_offer_not_a_refusal(app: 
 def test_a_misspelled_question_near_a_command_stays_a_search() -> None:
     assert understand("comission payot date", COMMANDS) is None  # a question about payouts, with typos
     assert understand("comission", COMMANDS) == Understood("commission", "", True)  # a bare word: the command
+
+
+async def test_a_ticket_message_typed_without_a_slash_lands_on_the_ticket(app: App, chats: ChatFactory) -> None:
+    """The partner and the agent write on a ticket the way they type: "ticket T-1 …" of any length."""
+    await chats.seed_program()
+    ana = await chats.linked("ana@acme.example")
+    values = {"category": "technical_product", "severity": "high", "subject": "API returns 500", "description": "x"}
+    assert "T-000001" in (await ana.submit("ticket.open", values)).text
+    sam = await chats.linked("sam.support@vendor.example")
+    asked = await sam.send("ticket T-000001 Could you send the request id from the failing sync? Thanks, Sam")
+    assert "Sent to the partner on T-000001" in asked.text and "Understood as" not in asked.text
+    await app.sender().drain()
+    assert any("Could you send the request id" in m.current.plain_text() for m in chats.transport.to(ana.user_id))
+    added = await ana.send("ticket t1 It is req-7f3a, from this morning at 9:02.")
+    assert "Understood as /ticket T-1" in added.text and "Added to T-000001" in added.text
