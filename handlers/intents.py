@@ -43,6 +43,7 @@ SYNONYMS = {
     "設定": "settings",
     "lead": "leads",
     "ticket list": "tickets",
+    "tickets": "queue",  # for support, who have no `tickets`: their open tickets are the queue
     "abbrechen": "cancel",
     "cancelar": "cancel",
 }

@@ -113,3 +113,7 @@ async def test_a_ticket_message_typed_without_a_slash_lands_on_the_ticket(app: A
     assert any("Could you send the request id" in m.current.plain_text() for m in chats.transport.to(ana.user_id))
     added = await ana.send("ticket t1 It is req-7f3a, from this morning at 9:02.")
     assert "Understood as /ticket T-1" in added.text and "Added to T-000001" in added.text
+    noted = await sam.send("ticket t1 note: customer is on the EU cluster")
+    assert "Note kept on T-000001" in noted.text  # the ticket's own reference, not what was typed
+    queue = await sam.send("tickets")  # support has no `tickets`: their open tickets are the queue
+    assert "Understood as /queue" in queue.text and "T-000001" in queue.text

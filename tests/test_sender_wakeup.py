@@ -37,3 +37,16 @@ async def test_a_push_queued_here_wakes_the_idle_sender(app: App, chats: ChatFac
         stop.set()
         await sender
     assert "New ticket T-000001" in watched.to(SAM)[0].message.plain_text()
+
+
+async def test_a_ticket_pushed_to_a_person_shows_due_times_in_their_own_timezone(app: App, chats: ChatFactory) -> None:
+    """Sam (Dublin, +0000) reads the due times of Ana's ticket (Berlin, +0100) in his own clock."""
+    ana = await chats.linked("ana@acme.example")
+    await chats.linked(SAM)
+    values = {"category": "technical_product", "severity": "high", "subject": "API 500", "description": "Since 9"}
+    opened = await ana.submit("ticket.open", values)
+    assert "+0100" in opened.text  # the partner's own answer: Berlin
+    await app.sender().drain()
+    [new] = [d.message.plain_text() for d in chats.transport.to(SAM)]
+    assert "New ticket T-000001" in new and "first response due" in new
+    assert "+0000" in new and "+0100" not in new

@@ -151,8 +151,9 @@ async def partner_writes(
 
 async def agent_replies(
     session: AsyncSession, person: PersonView, ref: str, text: str, now: dt.datetime, desk: Desk
-) -> int:
-    """An agent's reply for the partner (or, starting with `note:`, an internal note that never leaves)."""
+) -> Ticket:
+    """An agent's reply for the partner (or, starting with `note:`, an internal note that never leaves);
+    the ticket it went to."""
     _agent(person)
     ticket = await find(session, person, ref)
     if ticket.status == "closed":
@@ -172,7 +173,7 @@ async def agent_replies(
             if answered is not None:  # its version is in the returned row; the notifier reads the rest
                 await publish(session, TicketChanged(ticket.id, int(answered.version), desk), now)
         await publish(session, AgentReplied(ticket.id, entry_id), now)
-    return entry_id
+    return ticket
 
 
 async def escalate(

@@ -85,8 +85,10 @@ def _left(due: str, as_of: str | None) -> str:
     return " (" + _("overdue by %(time)s") % {"time": format_duration(-gap)} + ")"
 
 
-def due_line(payload: dict[str, Any]) -> str:
-    tz, as_of = payload.get("timezone"), payload.get("as_of")
+def due_line(payload: dict[str, Any], person: PersonView | None = None) -> str:
+    """The due times in the recipient's timezone when the push is to a person, else (a channel) in the
+    partner's, whose business hours the SLA counts."""
+    tz, as_of = (person.timezone if person else None) or payload.get("timezone"), payload.get("as_of")
     if payload.get("status") == "waiting_on_partner":
         return _("SLA paused while waiting for the partner.")
     parts = []
@@ -117,7 +119,7 @@ def ticket_fields(payload: dict[str, Any]) -> list[tuple[str, str]]:
     return fields
 
 
-def root_message(payload: dict[str, Any]) -> Message:
+def root_message(payload: dict[str, Any], person: PersonView | None = None) -> Message:
     """The support channel's message of one ticket, edited in place as it changes."""
     ref = str(payload.get("ref", ""))
     status = payload.get("status")
@@ -134,7 +136,7 @@ def root_message(payload: dict[str, Any]) -> Message:
     return Message(
         title=f"{ref} · {payload.get('subject', '')}",
         fields=ticket_fields(payload),
-        text=due_line(payload),
+        text=due_line(payload, person),
         buttons=buttons,
         footer=_("Reply in this thread to answer the partner; start with note: to keep it internal."),
     )

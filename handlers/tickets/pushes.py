@@ -13,12 +13,12 @@ from handlers.tickets.routes import router
 
 @router.notification("ticket.root", offers=("ticket.take", "ticket.needs_info", "ticket.escalate", "ticket.resolve"))
 def render_root(payload: dict[str, Any], person: PersonView | None) -> Message:
-    return root_message(payload)
+    return root_message(payload, person)
 
 
 @router.notification("ticket.new", offers=("ticket.take",))
 def render_new(payload: dict[str, Any], person: PersonView | None) -> Message:
-    message = root_message(payload)
+    message = root_message(payload, person)
     message.title = _("New ticket %(ref)s: %(subject)s") % {"ref": payload["ref"], "subject": payload["subject"]}
     return message
 
@@ -48,7 +48,7 @@ def render_partner_wrote(payload: dict[str, Any], person: PersonView | None) -> 
     return Message(
         title=_("%(who)s on %(ref)s") % {"who": payload.get("author", ""), "ref": payload["ref"]},
         text=str(payload.get("text", "")),
-        footer=due_line(payload),
+        footer=due_line(payload, person),
     )
 
 
@@ -74,7 +74,7 @@ def render_escalated(payload: dict[str, Any], person: PersonView | None) -> Mess
     ]
     return Message(
         title=_("Escalated: %(ref)s · %(subject)s") % {"ref": payload["ref"], "subject": payload["subject"]},
-        text=_("Why: %(reason)s. %(due)s") % {"reason": payload.get("reason", ""), "due": due_line(payload)},
+        text=_("Why: %(reason)s. %(due)s") % {"reason": payload.get("reason", ""), "due": due_line(payload, person)},
         fields=ticket_fields(payload),
         items=history,
     )
@@ -85,7 +85,7 @@ def render_escalated_partner(payload: dict[str, Any], person: PersonView | None)
     return Message(
         title=_("Your ticket %(ref)s was escalated") % {"ref": payload["ref"]},
         text=_("%(owner)s now owns it. %(due)s")
-        % {"owner": payload.get("owner") or _("The support manager"), "due": due_line(payload)},
+        % {"owner": payload.get("owner") or _("The support manager"), "due": due_line(payload, person)},
     )
 
 
@@ -94,7 +94,7 @@ def render_sla_reminder(payload: dict[str, Any], person: PersonView | None) -> M
     which = _("first response") if payload.get("which") == "first_response" else _("resolution")
     return Message(
         title=_("%(ref)s: 75 %% of the %(which)s time is gone") % {"ref": payload["ref"], "which": which},
-        text=due_line(payload),
+        text=due_line(payload, person),
         fields=ticket_fields(payload),
     )
 

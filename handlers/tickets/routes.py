@@ -88,10 +88,10 @@ async def _add_to(req: Request, deps: Deps, ref: str, text: str) -> list[ReplyIt
     if req.person.role in PARTNER_ROLES:
         ticket = await services.partner_writes(deps.uow, req.person, ref, text, deps.now(), desk(deps))
         return [Reply(Message(text=_("Added to %(ref)s. The support team sees it.") % {"ref": ticket.ref}))]
-    await services.agent_replies(deps.uow, req.person, ref, text, deps.now(), desk(deps))
+    ticket = await services.agent_replies(deps.uow, req.person, ref, text, deps.now(), desk(deps))
     internal = text.strip().lower().startswith("note:")
     said = _("Note kept on %(ref)s; the partner does not see it.") if internal else _("Sent to the partner on %(ref)s.")
-    return [Reply(Message(text=said % {"ref": ref.upper()}))]
+    return [Reply(Message(text=said % {"ref": ticket.ref}))]
 
 
 @router.reply("ticket", roles=PARTNER_ROLES | AGENTS, chats=STAFF_CHATS)
