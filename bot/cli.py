@@ -245,7 +245,7 @@ def demo(
         if reset:
             reset_database(settings.database_url)
         async with opened(database_url) as application:
-            loaded = await load_demo(application)
+            loaded = await load_demo(application, on_console=as_ or DEMO_PARTNER_EMAIL)
             if loaded:
                 typer.echo(loaded, err=True)
             await run_chat(application, as_ or DEMO_PARTNER_EMAIL)

@@ -12,7 +12,9 @@ from sqlalchemy.engine import make_url
 
 from bot.app import App
 from bot.capabilities import CAPABILITIES
+from bot.console import ensure_console_identity
 from bot.importer import import_file
+from domain.errors import NotFound
 from domain.models import Partner
 
 HERE = Path(__file__).resolve().parent
@@ -30,16 +32,23 @@ def reset_database(url: str) -> None:
             Path(database + suffix).unlink(missing_ok=True)
 
 
-async def load_demo(app: App) -> str | None:
+async def load_demo(app: App, on_console: str | None = None) -> str | None:
     """Load the demo program into an empty database; returns a summary line, or None if it had data.
 
-    The directory (partners, people) first, then each capability's own demo data, in the order of
-    ``bot.capabilities.CAPABILITIES``.
+    The directory (partners, people) first, then `on_console` (the person the demo chats as) linked to
+    the terminal, then each capability's own demo data, in the order of ``bot.capabilities.CAPABILITIES``:
+    the demo's offers then reach the person at the terminal, and a CAM is told only of those nobody
+    can reach yet, as it would be in a program whose partner had opened the bot before the lead came.
     """
     async with app.uow.reader() as uow:
         if await uow.session.scalar(select(func.count()).select_from(Partner)):
             return None
     loaded = [await _import(app, kind, HERE / f"{kind}.csv") for kind in ("partners", "people")]
+    if on_console is not None:
+        try:
+            await ensure_console_identity(app, on_console)
+        except NotFound:
+            pass  # not in the demo directory: the chat says so, after the demo is loaded whole
     for capability in app.capabilities:
         demo = capability.demo
         if demo is None:
