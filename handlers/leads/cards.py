@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from domain.errors import InvalidInput
-from domain.i18n import N_, _, format_datetime, format_duration, format_money, format_number
+from domain.i18n import N_, _, format_duration, format_moment, format_money, format_number
 from domain.leads.lookup import LeadCard
 from domain.leads.policy import HOLDING, LeadPolicy
 from domain.people import PersonView
@@ -43,10 +43,12 @@ def person_timezone(person: PersonView | None, deps: Deps | None = None) -> str:
 
 
 def when(value: str | dt.datetime | None, person: PersonView | None) -> str:
+    """A deadline as a phone shows it, in the reader's zone and saying which ("Mon, Dec 7 2:15 PM CET"),
+    as ticket due times read: a CAM in Lisbon and a partner in Berlin see the same instant."""
     if not value:
         return "—"
     instant = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return format_datetime(instant, person_timezone(person))
+    return format_moment(instant, person_timezone(person))
 
 
 def money(value: Any, currency: str) -> str:

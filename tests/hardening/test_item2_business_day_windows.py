@@ -63,8 +63,9 @@ async def test_item2_friday_evening_offer_is_still_open_on_monday_morning(
     assert deadline == dt.datetime(2026, 11, 30, 18, 0, tzinfo=BERLIN)
     await program.deliver()
     [offer] = program.transport.to(ana.chat.chat_id)
-    assert "Open until Nov 30, 2026, 6:00:00" in offer.message.plain_text(), "the offer shows the real deadline"
-    assert "open until Nov 30, 2026, 6:00:00" in (await ana.send("/leads")).text
+    shown = offer.message.plain_text()
+    assert "Open until Mon, Nov 30 6:00\u202fPM +0100" in shown, "the offer shows the real deadline, with its zone"
+    assert "open until Mon, Nov 30 6:00\u202fPM +0100" in (await ana.send("/leads")).text
 
     for instant in (utc(2026, 11, 28, 17, 0), utc(2026, 11, 29, 23, 0), utc(2026, 11, 30, 7, 0)):
         counts = await _sweep(app, clock, instant)
@@ -88,7 +89,7 @@ async def test_item2_friday_evening_offer_can_be_claimed_after_the_weekend(
     held = await lead(app, "W-2")
     assert held.followup_due_at == dt.datetime(2026, 12, 2, 8, 30, tzinfo=BERLIN)
     card = (await ana.send("/leads W-2")).text
-    assert "left to follow up, until Dec 2, 2026, 8:30:00" in card
+    assert "left to follow up, until Wed, Dec 2 8:30\u202fAM +0100" in card
 
 
 @pytest_asyncio.fixture
