@@ -48,7 +48,7 @@ async def _redeem(req: Request, deps: Deps, code: str) -> list[ReplyItem]:
     return [Reply(_welcome(view))]
 
 
-@router.command("start", linked=False, help=N_("link this chat or show the welcome"), usage="/start [CODE]")
+@router.command("start", linked=False, help=N_("link this chat or show the welcome"), usage=N_("/start [CODE]"))
 async def start(req: Request, deps: Deps) -> list[ReplyItem]:
     code = req.args.strip()
     if req.person is not None:
@@ -60,7 +60,7 @@ async def start(req: Request, deps: Deps) -> list[ReplyItem]:
     return await _redeem(req, deps, code)
 
 
-@router.command("link", linked=False, help=N_("link this chat with a code"), usage="/link CODE")
+@router.command("link", linked=False, help=N_("link this chat with a code"), usage=N_("/link CODE"))
 async def link(req: Request, deps: Deps) -> list[ReplyItem]:
     code = req.args.strip()
     if req.person is not None:
@@ -76,7 +76,7 @@ async def help_(req: Request, deps: Deps) -> list[ReplyItem]:
     if req.person is None:
         return [Reply(dispatcher.linking_instructions())]
     items = [
-        f"/{route.usage.lstrip('/') if route.usage else route.name} — {_(route.help or '')}"
+        f"/{_(route.usage).lstrip('/') if route.usage else route.name} — {_(route.help or '')}"
         for route in dispatcher.visible_commands(req.person)
         if route.name not in ("start", "link")
     ]
@@ -186,7 +186,9 @@ async def settings_submitted(
 
 
 @router.command(
-    "settings", help=N_("language, timezone, quiet hours, preferred platform"), usage="/settings [edit | NAME VALUE]"
+    "settings",
+    help=N_("language, timezone, quiet hours, preferred platform"),
+    usage=N_("/settings [edit | NAME VALUE]"),
 )
 async def settings(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
@@ -222,7 +224,7 @@ async def _apply(req: Request, deps: Deps, changes: dict[str, Any]) -> list[Repl
     return [Reply(Message(text=_("Saved."))), Reply(_settings_message(view, deps))]
 
 
-@router.command("lang", help=N_("switch language: en, de, ja, pt_BR"), usage="/lang CODE")
+@router.command("lang", help=N_("switch language: en, de, ja, pt_BR"), usage=N_("/lang CODE"))
 async def lang(req: Request, deps: Deps) -> list[ReplyItem]:
     code = req.args.strip()
     if not code:

@@ -60,7 +60,7 @@ async def answer(req: Request, deps: Deps, query: str) -> list[ReplyItem]:
     return [Reply(_answer(outcome))]
 
 
-@router.command("kb", private=False, help=N_("search the knowledge base"), usage="/kb QUESTION")
+@router.command("kb", private=False, help=N_("search the knowledge base"), usage=N_("/kb QUESTION"))
 async def kb_command(req: Request, deps: Deps) -> list[ReplyItem]:
     return await answer(req, deps, req.args)
 

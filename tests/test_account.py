@@ -211,6 +211,24 @@ async def test_lang_switches_the_language_of_replies(chats: ChatFactory) -> None
     )
 
 
+async def test_help_names_what_to_type_in_the_readers_language(chats: ChatFactory) -> None:
+    """Issue 17, item 4: no English placeholders in German, Japanese or Portuguese help ("Lead" and
+    "Code" are German words too)."""
+    chat = await chats.linked("ana@acme.example")
+    english = {"QUESTION", "MESSAGE", "ANSWER", "VALUE"}
+    for language, shown, also_english in (
+        ("de", "/kb FRAGE", {"YYYY"}),
+        ("ja", "/kb 質問", {"LEAD_ID", "CODE"}),  # YYYY-MM is how dates are written there too
+        ("pt-br", "/kb PERGUNTA", {"LEAD_ID", "CODE", "YYYY"}),
+    ):
+        await chat.send(f"/lang {language}")
+        text = (await chat.send("/help")).text
+        assert shown in text and "/ticket [T-000042 " in text, text
+        assert not [word for word in english | also_english if word in text], text
+    await chat.send("/lang en")
+    assert "/kb QUESTION" in (await chat.send("/help")).text
+
+
 async def test_a_crash_in_a_handler_is_a_friendly_line_with_a_reference(chats: ChatFactory) -> None:
     broken = Router("broken")
 

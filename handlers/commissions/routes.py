@@ -60,7 +60,7 @@ def line_text(line: Line) -> str:
     "commission",
     roles=PARTNER_ROLES,
     help=N_("your commission: accrued, approved, paid, next payout"),
-    usage="/commission [YYYY-MM]",
+    usage=N_("/commission [YYYY-MM]"),
 )
 async def commission_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None

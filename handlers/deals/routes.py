@@ -172,7 +172,10 @@ async def deal_submitted(req: Request, deps: Deps, values: dict[str, Any], conte
 
 
 @router.command(
-    "deal", roles=PARTNER_ROLES, help=N_("register a deal, or answer your CAM on one"), usage="/deal [D-000042 ANSWER]"
+    "deal",
+    roles=PARTNER_ROLES,
+    help=N_("register a deal, or answer your CAM on one"),
+    usage=N_("/deal [D-000042 ANSWER]"),
 )
 async def deal_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None

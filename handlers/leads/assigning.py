@@ -22,7 +22,7 @@ from handlers.model import (
 
 
 @router.command(
-    "why", roles=CAM_ROLES, help=N_("why a lead was or was not offered to each partner"), usage="/why LEAD_ID"
+    "why", roles=CAM_ROLES, help=N_("why a lead was or was not offered to each partner"), usage=N_("/why LEAD_ID")
 )
 async def why_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
@@ -90,7 +90,7 @@ def reason_text(code: str, ok: bool, params: dict[str, Any]) -> str:
 
 
 @router.command(
-    "assign", roles=CAM_ROLES, help=N_("assign a lead to a partner directly"), usage="/assign LEAD_ID PARTNER"
+    "assign", roles=CAM_ROLES, help=N_("assign a lead to a partner directly"), usage=N_("/assign LEAD_ID PARTNER")
 )
 async def assign_command(req: Request, deps: Deps) -> list[ReplyItem]:
     """The partner by id, or by name or part of it: one match assigns, several ask which one."""

@@ -61,7 +61,7 @@ def unclaimed_line(lead: Unclaimed, person: PersonView) -> str:
 
 
 @router.command(
-    "unclaimed", roles=CAM_ROLES, help=N_("leads waiting for a partner or run out, with why"), usage="/unclaimed"
+    "unclaimed", roles=CAM_ROLES, help=N_("leads waiting for a partner or run out, with why"), usage=N_("/unclaimed")
 )
 async def unclaimed_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None

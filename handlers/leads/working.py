@@ -42,7 +42,7 @@ from handlers.model import (
 )
 
 
-@router.command("leads", help=N_("your open leads, with stage and follow-up time"), usage="/leads [LEAD_ID]")
+@router.command("leads", help=N_("your open leads, with stage and follow-up time"), usage=N_("/leads [LEAD_ID]"))
 async def leads_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
     person, now, ref = req.person, deps.now(), req.args.strip()
@@ -134,7 +134,7 @@ async def _open_offer(req: Request, deps: Deps, ref: str) -> Message | None:
     return None
 
 
-@router.command("claim", help=N_("claim a lead offered to you"), usage="/claim LEAD_ID", roles=PARTNER_ROLES)
+@router.command("claim", help=N_("claim a lead offered to you"), usage=N_("/claim LEAD_ID"), roles=PARTNER_ROLES)
 async def claim_command(req: Request, deps: Deps) -> list[ReplyItem]:
     if not req.args.strip():
         raise InvalidInput(N_("Send the lead id with the command, like this: /claim L-1001"))

@@ -62,7 +62,7 @@ def checklist_message(checklist: Checklist) -> Message:
     "onboarding",
     roles=PARTNER_ROLES | CAM_ROLES,
     help=N_("the onboarding checklist: done, due by, overdue"),
-    usage="/onboarding [PARTNER_ID]",
+    usage=N_("/onboarding [PARTNER_ID]"),
 )
 async def onboarding_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
@@ -131,7 +131,7 @@ def _sorted(lines: list[PortfolioLine], how: str) -> list[PortfolioLine]:
     "partners",
     roles=CAM_ROLES,
     help=N_("your partners, riskiest first: overdue milestones, activation, activity, leads"),
-    usage="/partners [risk|health|overdue|activation|activity|leads|misses|name]",
+    usage=N_("/partners [risk|health|overdue|activation|activity|leads|misses|name]"),
 )
 async def partners_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None

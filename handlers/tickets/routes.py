@@ -67,7 +67,7 @@ def needs_info_form() -> FormSpec:
     "ticket",
     roles=PARTNER_ROLES | AGENTS,
     help=N_("open a support ticket, or add to one"),
-    usage="/ticket [T-000042 MESSAGE]",
+    usage=N_("/ticket [T-000042 MESSAGE]"),
 )
 async def ticket_command(req: Request, deps: Deps) -> list[ReplyItem]:
     assert req.person is not None
