@@ -110,13 +110,14 @@ class Dispatcher:
 
     async def _resolve_person(self, req: Request) -> PersonView | None:
         person = await who_is(self.deps.uow, req.platform, req.user_id)
-        if person is not None or not req.chat.is_private:
+        private_chat = req.chat.chat_id if req.chat.is_private else req.private_chat_id
+        if person is not None or private_chat is None:
             return person
         return await linking.link_on_first_contact(
             self.deps.uow,
             platform=req.platform,
             user_id=req.user_id,
-            chat_id=req.chat.chat_id,
+            chat_id=private_chat,
             username=req.username,
             email=req.email,
             now=self.deps.now(),

@@ -157,6 +157,11 @@ class Request:
     platform_language: str | None = None
     supports_modals: bool = False
     private_chat_url: str | None = None
+    private_chat_id: str | None = None
+    """The person's private chat with the bot, for a request from elsewhere (a Slack channel) where the
+    surface can name it: a first contact there is linked to it as a private one would be, so an agent who
+    answers in a ticket's thread before ever writing to the bot is known by the email the platform vouches
+    for, instead of being ignored."""
     reply_to: str | None = None
     """The ref key of the bot's message this text answers (a reply in a Slack thread): the dispatcher
     routes it to the capability that registered replies for that key's prefix (`Router.reply`)."""

@@ -250,8 +250,12 @@ class SlackAdapter(Replies):
         return self._dms[user_id]
 
     async def request(self, chat: Chat, user_id: str, kind: str, **fields: Any) -> Request:
-        """A neutral request with the person's email and locale filled in from users.info."""
+        """A neutral request with the person's email and locale filled in from users.info, and, from a
+        channel, the person's DM with the bot (where a first contact there is linked to)."""
         profile = await self.profile(user_id)
+        if not chat.is_private and profile is not None and profile.email:
+            dm = await self.dm_channel(user_id)
+            fields.setdefault("private_chat_id", dm if dm != user_id else None)
         return Request(
             chat=chat,
             user_id=user_id,

@@ -168,7 +168,12 @@ async def agent_replies(
                 Ticket,
                 ticket.id,
                 WORKING,
-                {"assignee_id": ticket.assignee_id or person.id, **first_response_done(now), **bump(now)},
+                {
+                    "status": "in_progress",  # someone is on it, as with Take
+                    "assignee_id": ticket.assignee_id or person.id,
+                    **first_response_done(now),
+                    **bump(now),
+                },
             )
             if answered is not None:  # its version is in the returned row; the notifier reads the rest
                 await publish(session, TicketChanged(ticket.id, int(answered.version), desk), now)

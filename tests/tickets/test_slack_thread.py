@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 import pytest_asyncio
 from sqlalchemy import select
 
+from domain.people import by_identity
 from domain.tickets.models import Ticket
 from tests.chat import ChatFactory, Clock, RecordingTransport
-from tests.fakes import FakeSlackAPI, message_event, reaction_added_event
+from tests.fakes import FakeSlackAPI, block_actions_payload, message_event, reaction_added_event
 from tests.slack.conftest import SAM, SUPPORT, SlackHarness, support_desk
 
 ANA = "ana@acme.example"
@@ -144,3 +145,61 @@ async def test_the_ticket_modal_shows_articles_for_the_subject(desk: SlackHarnes
         "description",
         "related",
     ]
+
+
+async def test_an_agent_who_never_wrote_to_the_bot_is_known_by_email_in_the_thread(
+    desk: SlackHarness, clock: Clock
+) -> None:
+    """Sam answers in the ticket's thread, and presses its buttons, before ever opening a DM with the bot:
+    Slack vouches for his email, so he is linked to his DM as a first private contact would be."""
+    chats = ChatFactory(desk.app, clock)
+    console = RecordingTransport("console")
+    ana = await chats.linked(ANA)
+    desk.app.transports["console"] = console
+    await ana.submit("ticket.open", VALUES)
+    await desk.app.sender().drain()
+    [root] = desk.slack.messages(SUPPORT)
+    reply = message_event("Which region is the tenant in?", user=SAM, channel=SUPPORT, thread_ts=root["ts"])
+    reply["channel_type"] = "channel"
+    assert (await desk.event(reply)).status == 200
+    await desk.app.sender().drain()
+    assert any("Which region is the tenant in?" in d.current.plain_text() for d in console.to(ANA))
+    root_now = desk.slack.messages(SUPPORT)[0]["text"]
+    assert "Sam Okafor" in root_now and "in progress" in root_now  # his answer put him on it
+    async with desk.app.uow.reader() as uow:
+        sam = await by_identity(uow.session, "slack", SAM)
+    assert sam is not None and sam.email == "sam.support@vendor.example"
+    assert desk.slack.dm_channel(SAM) in [i.chat_id for i in sam.identities if i.platform == "slack"]
+
+    desk.slack.add_user("U0MARIA", "maria.manager@vendor.example", "maria", real_name="Maria Rossi")
+    press = block_actions_payload(
+        "ticket.escalate",
+        "T-000001",
+        user_id="U0MARIA",
+        message=desk.slack.messages(SUPPORT)[0],
+        channel_id=SUPPORT,
+        response_url=desk.slack.response_url(),
+    )
+    assert (await desk.interact(press)).status == 200
+    await desk.adapter.idle()
+    await desk.app.sender().drain()
+    assert "escalated" in desk.slack.messages(SUPPORT)[0]["text"]  # the manager's press counted
+
+
+async def test_a_stranger_in_the_support_channel_is_not_linked(desk: SlackHarness, clock: Clock) -> None:
+    """Someone in the workspace whose email is not in the program gets nothing from a reply in the thread."""
+    chats = ChatFactory(desk.app, clock)
+    console = RecordingTransport("console")
+    ana = await chats.linked(ANA)
+    desk.app.transports["console"] = console
+    await ana.submit("ticket.open", VALUES)
+    await desk.app.sender().drain()
+    [root] = desk.slack.messages(SUPPORT)
+    desk.slack.add_user("U0EVE", "eve@elsewhere.example", "eve", real_name="Eve")
+    reply = message_event("hello partner", user="U0EVE", channel=SUPPORT, thread_ts=root["ts"])
+    reply["channel_type"] = "channel"
+    assert (await desk.event(reply)).status == 200
+    await desk.app.sender().drain()
+    assert not any("hello partner" in d.current.plain_text() for d in console.to(ANA))
+    async with desk.app.uow.reader() as uow:
+        assert await by_identity(uow.session, "slack", "U0EVE") is None
