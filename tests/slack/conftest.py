@@ -23,7 +23,7 @@ from bot.http import build_web_app
 from bot.runtime import platform_transports
 from bot.slack.adapter import SlackAdapter
 from domain.kb import KnowledgeBase
-from tests.chat import ChatFactory, Clock
+from tests.chat import ChatFactory, Clock, FakeChat, RecordingTransport
 from tests.conftest import make_app
 from tests.fakes import (
     FakeSlackAPI,
@@ -122,6 +122,29 @@ async def running(url: str, clock: Clock, slack: FakeSlackAPI, **settings: Any) 
 
 
 SAM, SUPPORT = "U0SAM", "C0SUPPORT"
+PARTNER = "ana@acme.example"
+TICKET = {"category": "technical_product", "severity": "high", "subject": "API returns 500", "description": "Since 9"}
+
+
+@dataclass
+class OpenTicket:
+    """A ticket the partner opened on the console, with its root message in the support channel."""
+
+    chats: ChatFactory
+    partner: FakeChat
+    console: RecordingTransport
+    root: dict[str, Any]
+
+
+async def ticket_with_root(desk: SlackHarness) -> OpenTicket:
+    chats = ChatFactory(desk.app, desk.clock)
+    console = RecordingTransport("console")
+    partner = await chats.linked(PARTNER)
+    desk.app.transports["console"] = console
+    await partner.submit("ticket.open", TICKET)
+    await desk.app.sender().drain()
+    [root] = desk.slack.messages(SUPPORT)
+    return OpenTicket(chats, partner, console, root)
 
 
 @asynccontextmanager

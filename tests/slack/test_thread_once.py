@@ -14,12 +14,11 @@ import pytest_asyncio
 from sqlalchemy import func, select
 
 from domain.models import ProcessedUpdate
-from tests.chat import ChatFactory, Clock, RecordingTransport
+from tests.chat import Clock, RecordingTransport
 from tests.fakes import FakeSlackAPI, event_body, event_callback, message_event, slack_signed_request
-from tests.slack.conftest import SAM, SECRET, SUPPORT, SlackHarness, support_desk
+from tests.slack.conftest import SAM, SECRET, SUPPORT, SlackHarness, support_desk, ticket_with_root
 
 ANA = "ana@acme.example"
-VALUES = {"category": "technical_product", "severity": "high", "subject": "API returns 500", "description": "Since 9"}
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
 
@@ -30,13 +29,8 @@ async def desk(sqlite_url: str, clock: Clock, fake_slack: FakeSlackAPI) -> Async
 
 
 async def _ticket_root(desk: SlackHarness, clock: Clock) -> tuple[RecordingTransport, str]:
-    chats = ChatFactory(desk.app, clock)
-    console = RecordingTransport("console")
-    ana = await chats.linked(ANA)
-    desk.app.transports["console"] = console
-    await ana.submit("ticket.open", VALUES)
-    await desk.app.sender().drain()
-    [root] = desk.slack.messages(SUPPORT)
+    opened = await ticket_with_root(desk)
+    console, root = opened.console, opened.root
     await desk.event(message_event("/help", user=SAM, channel="D0SAM"))  # Sam's first DM links him by email
     return console, str(root["ts"])
 

@@ -15,10 +15,9 @@ from domain.people import by_identity
 from domain.tickets.models import Ticket
 from tests.chat import ChatFactory, Clock, RecordingTransport
 from tests.fakes import FakeSlackAPI, block_actions_payload, message_event, reaction_added_event
-from tests.slack.conftest import SAM, SUPPORT, SlackHarness, support_desk
+from tests.slack.conftest import SAM, SUPPORT, TICKET, SlackHarness, support_desk, ticket_with_root
 
 ANA = "ana@acme.example"
-VALUES = {"category": "technical_product", "severity": "high", "subject": "API returns 500", "description": "Since 9"}
 
 
 @pytest_asyncio.fixture
@@ -38,7 +37,7 @@ async def test_agent_thread_replies_reach_the_partner_and_the_partner_lands_in_t
     async def deliver() -> None:
         await desk.app.sender().drain()
 
-    assert "T-000001" in (await ana.submit("ticket.open", VALUES)).text
+    assert "T-000001" in (await ana.submit("ticket.open", TICKET)).text
     await deliver()
     [root] = desk.slack.messages(SUPPORT)
     assert "T-000001" in root["text"] and "Acme Cloud Resellers" in root["text"]
@@ -76,13 +75,8 @@ async def test_agent_thread_replies_reach_the_partner_and_the_partner_lands_in_t
 async def test_a_thread_reply_on_a_closed_ticket_tells_the_agent_and_sends_the_partner_nothing(
     desk: SlackHarness, clock: Clock
 ) -> None:
-    chats = ChatFactory(desk.app, clock)
-    console = RecordingTransport("console")
-    ana = await chats.linked(ANA)
-    desk.app.transports["console"] = console
-    await ana.submit("ticket.open", VALUES)
-    await desk.app.sender().drain()
-    [root] = desk.slack.messages(SUPPORT)
+    opened = await ticket_with_root(desk)
+    chats, ana, console, root = opened.chats, opened.partner, opened.console, opened.root
     await desk.event(message_event("/help", user=SAM, channel="D0SAM"))
     await desk.event(message_event("Fixed.", user=SAM, channel=SUPPORT, channel_type="channel", thread_ts=root["ts"]))
     sam = chats.stranger(SAM, platform="slack")
@@ -152,13 +146,8 @@ async def test_an_agent_who_never_wrote_to_the_bot_is_known_by_email_in_the_thre
 ) -> None:
     """Sam answers in the ticket's thread, and presses its buttons, before ever opening a DM with the bot:
     Slack vouches for his email, so he is linked to his DM as a first private contact would be."""
-    chats = ChatFactory(desk.app, clock)
-    console = RecordingTransport("console")
-    ana = await chats.linked(ANA)
-    desk.app.transports["console"] = console
-    await ana.submit("ticket.open", VALUES)
-    await desk.app.sender().drain()
-    [root] = desk.slack.messages(SUPPORT)
+    opened = await ticket_with_root(desk)
+    console, root = opened.console, opened.root
     reply = message_event("Which region is the tenant in?", user=SAM, channel=SUPPORT, thread_ts=root["ts"])
     reply["channel_type"] = "channel"
     assert (await desk.event(reply)).status == 200
@@ -188,13 +177,8 @@ async def test_an_agent_who_never_wrote_to_the_bot_is_known_by_email_in_the_thre
 
 async def test_a_stranger_in_the_support_channel_is_not_linked(desk: SlackHarness, clock: Clock) -> None:
     """Someone in the workspace whose email is not in the program gets nothing from a reply in the thread."""
-    chats = ChatFactory(desk.app, clock)
-    console = RecordingTransport("console")
-    ana = await chats.linked(ANA)
-    desk.app.transports["console"] = console
-    await ana.submit("ticket.open", VALUES)
-    await desk.app.sender().drain()
-    [root] = desk.slack.messages(SUPPORT)
+    opened = await ticket_with_root(desk)
+    console, root = opened.console, opened.root
     desk.slack.add_user("U0EVE", "eve@elsewhere.example", "eve", real_name="Eve")
     reply = message_event("hello partner", user="U0EVE", channel=SUPPORT, thread_ts=root["ts"])
     reply["channel_type"] = "channel"
