@@ -236,14 +236,19 @@ class SlackAdapter(Replies):
         return dict(found[0]) if found else None
 
     async def dm_channel(self, user_id: str, fallback: str | None = None) -> str:
-        """The bot's DM channel with a user (conversations.open, cached): the person's private chat."""
+        """The bot's DM channel with a user: the person's private chat (else `fallback`, else the user id,
+        which chat.postMessage also takes)."""
+        return await self.opened_dm(user_id) or fallback or user_id
+
+    async def opened_dm(self, user_id: str) -> str | None:
+        """The bot's DM channel with a user (conversations.open, cached); None when Slack refuses it."""
         if user_id in self._dms:
             return self._dms[user_id]
         try:
             opened = await call(lambda: self.client.conversations_open(users=user_id))
         except DeliveryError as exc:
             logger.warning("slack conversations.open %s failed: %s", user_id, exc)
-            return fallback or user_id
+            return None
         if len(self._dms) > CACHE_MAX:
             self._dms.clear()
         self._dms[user_id] = str(opened["channel"]["id"])
@@ -254,8 +259,7 @@ class SlackAdapter(Replies):
         channel, the person's DM with the bot (where a first contact there is linked to)."""
         profile = await self.profile(user_id)
         if not chat.is_private and profile is not None and profile.email:
-            dm = await self.dm_channel(user_id)
-            fields.setdefault("private_chat_id", dm if dm != user_id else None)
+            fields.setdefault("private_chat_id", await self.opened_dm(user_id))
         return Request(
             chat=chat,
             user_id=user_id,

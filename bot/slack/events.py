@@ -129,10 +129,8 @@ async def on_thread_reply(
 
 
 async def on_message(adapter: SlackAdapter, event: dict[str, Any], body: dict[str, Any]) -> None:
-    """A DM to the bot: a command when it starts with "/", otherwise free text (a KB question)."""
-    if is_thread_reply(event):
-        await on_thread_reply(adapter, event, body)
-        return
+    """A DM to the bot: a command when it starts with "/", otherwise free text (a KB question). (A reply
+    in a channel's thread never comes here: `on_event` gives it to `on_thread_reply`.)"""
     user = str(event["user"])
     chat = _chat(await adapter.dm_channel(user, fallback=event.get("channel")), private=True)
     text = plain_text(str(event["text"]))
