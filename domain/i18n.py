@@ -144,8 +144,14 @@ def format_datetime(value: dt.datetime, tz_name: str | None = None) -> str:
     )
 
 
-def format_moment(value: dt.datetime, tz_name: str | None = None) -> str:
-    """A due time as a phone shows it: weekday, day, time and zone ("Mi., 25. Nov. 14:00 MEZ")."""
+def format_moment(value: dt.datetime | str | None, tz_name: str | None = None) -> str:
+    """A due time as a phone shows it: weekday, day, time and zone ("Mi., 25. Nov. 14:00 MEZ").
+
+    Also an ISO string, as push payloads carry instants; "—" when there is none."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
     tz = dates.get_timezone(tz_name or "UTC")
     day = dates.format_skeleton("MMMEd", value, tzinfo=tz, locale=_babel_locale())
     time = dates.format_time(value, "short", tzinfo=tz, locale=_babel_locale())

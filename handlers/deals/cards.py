@@ -77,7 +77,7 @@ def _decided_line(facts: dict[str, Any]) -> str:
     return _("%(status)s by %(name)s, %(at)s") % {
         "status": status_text(status),
         "name": who,
-        "at": format_moment(dt.datetime.fromisoformat(str(at)), tz),
+        "at": format_moment(str(at), tz),
     }
 
 

@@ -45,10 +45,7 @@ def person_timezone(person: PersonView | None, deps: Deps | None = None) -> str:
 def when(value: str | dt.datetime | None, person: PersonView | None) -> str:
     """A deadline as a phone shows it, in the reader's zone and saying which ("Mon, Dec 7 2:15 PM CET"),
     as ticket due times read: a CAM in Lisbon and a partner in Berlin see the same instant."""
-    if not value:
-        return "—"
-    instant = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return format_moment(instant, person_timezone(person))
+    return format_moment(value, person_timezone(person))
 
 
 def money(value: Any, currency: str) -> str:

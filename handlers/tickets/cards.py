@@ -32,13 +32,6 @@ STATUS = {
 }
 
 
-def _at(value: str | dt.datetime | None, tz: str | None) -> str:
-    if not value:
-        return "—"
-    instant = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return format_moment(instant, tz or "UTC")
-
-
 def reason_text(reason: sla.Reason) -> str:
     """One piece of why a due time is what it is, in words."""
     p = reason.params
@@ -58,7 +51,7 @@ def reason_text(reason: sla.Reason) -> str:
 def explained(due: sla.Due, tz: str | None) -> str:
     """ "Tue 14:00 CET (high severity, gold tier ×0.75)": the due time and why."""
     reasons = ", ".join(reason_text(r) for r in due.reasons)
-    return f"{_at(due.at, tz)} ({reasons})" if reasons else _at(due.at, tz)
+    return f"{format_moment(due.at, tz)} ({reasons})" if reasons else format_moment(due.at, tz)
 
 
 def opened_message(ref: str, dues: sla.Dues, tz: str | None, repeat_of: str | None) -> Message:
@@ -94,10 +87,10 @@ def due_line(payload: dict[str, Any], person: PersonView | None = None) -> str:
     parts = []
     if payload.get("first_response_due_at"):
         due = str(payload["first_response_due_at"])
-        parts.append(_("first response due %(when)s") % {"when": _at(due, tz)} + _left(due, as_of))
+        parts.append(_("first response due %(when)s") % {"when": format_moment(due, tz)} + _left(due, as_of))
     if payload.get("resolution_due_at"):
         due = str(payload["resolution_due_at"])
-        parts.append(_("resolution due %(when)s") % {"when": _at(due, tz)} + _left(due, as_of))
+        parts.append(_("resolution due %(when)s") % {"when": format_moment(due, tz)} + _left(due, as_of))
     return "; ".join(parts)
 
 
@@ -150,9 +143,9 @@ def line_text(line: TicketLine, person: PersonView | None, now: dt.datetime, sta
     elif due is None:
         when = _(STATUS.get(line.status, line.status))
     elif due <= now:
-        when = _("overdue since %(when)s") % {"when": _at(due, tz)}
+        when = _("overdue since %(when)s") % {"when": format_moment(due, tz)}
     else:
-        when = _("due %(when)s") % {"when": _at(due, tz)}
+        when = _("due %(when)s") % {"when": format_moment(due, tz)}
     who = f"{line.partner} · " if staff else ""
     flag = " ⚠" if line.escalated else ""
     return f"{line.ref}{flag} {who}{line.subject} — {_(SEVERITY.get(line.severity, line.severity))}, {when}"
